@@ -1,0 +1,88 @@
+"""`dj check`: validate dj.yaml and every project file, listing each problem with file and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from dangjian_cli import scoring, store
+from dangjian_cli.config import Config
+from dangjian_cli.errors import DjError
+from dangjian_cli.model import Project, Status, explain
+from dangjian_cli.workflow import reference_problems
+
+S = Status
+_APPROVED = {S.approved, S.rectifying, S.midchecked, S.closed, S.accepted, S.failed}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}：{self.message}"
+
+
+def _load(path: Path, root: Path, model: type[Config] | type[Project]) -> tuple[object | None, list[Problem]]:
+    shown = store.display(path, root)
+    try:
+        data = store.read_yaml(path, shown)
+        store.check_version(data, shown)
+        return model.model_validate(data), []
+    except DjError as e:
+        return None, [Problem(shown, e.message)]
+    except ValidationError as e:
+        return None, [Problem(shown, p) for p in explain(e)]
+
+
+def status_problems(project: Project, config: Config) -> list[str]:
+    """Workflow fields that do not agree with the status (a hand edit, most likely)."""
+    out = []
+    status = project.status
+    if status in _APPROVED and project.approval is None:
+        out.append(f"字段 approval：状态为“{status.label}”却没有立项记录")
+    if status is S.rejected and project.rejection is None:
+        out.append("字段 rejection：状态为“未立项”却没有不予立项的记录")
+    if status is S.terminated and project.termination is None:
+        out.append("字段 termination：状态为“已终止”却没有终止记录")
+    if status is S.rectifying and project.open_rectification is None:
+        out.append("字段 rectifications：状态为“整改中”却没有未完成的整改通知")
+    if status in (S.closed, S.accepted, S.failed) and project.closing_report is None:
+        out.append(f"字段 closing_report：状态为“{status.label}”却没有结题报告")
+    if project.stage > project.stages:
+        out.append(f"字段 stage：当前阶段 {project.stage} 大于阶段数 {project.stages}")
+    if status in (S.accepted, S.failed):
+        if project.result is None:
+            out.append(f"字段 result：状态为“{status.label}”却没有验收结果")
+        elif project.scores:
+            rules = config.acceptance
+            expected = scoring.trimmed_mean([s.total for s in project.scores], rules.trim_from)
+            if project.result.total != expected:
+                out.append(f"字段 result.total：验收总分 {project.result.total} 与评分算出的 {expected} 不符")
+            if (project.result.passed == "yes") != (status is S.accepted):
+                out.append("字段 result.passed：是否通过与项目状态不符")
+    return out
+
+
+def check_repository(root: Path) -> list[Problem]:
+    config, problems = _load(root / store.CONFIG_FILE, root, Config)
+    seen: dict[str, str] = {}
+    for path in store.project_files(root):
+        shown = store.display(path, root)
+        project, found = _load(path, root, Project)
+        problems += found
+        if not isinstance(project, Project):
+            continue
+        if path.stem != project.id or path.parent.name != project.id[:4]:
+            expected = store.display(store.project_path(root, project.id), root)
+            problems.append(Problem(shown, f"字段 id：编号 {project.id} 应保存在 {expected}"))
+        if project.id in seen:
+            problems.append(Problem(shown, f"字段 id：编号 {project.id} 与 {seen[project.id]} 重复"))
+        seen.setdefault(project.id, shown)
+        if isinstance(config, Config):
+            problems += [Problem(shown, m) for m in reference_problems(project, config)]
+            problems += [Problem(shown, m) for m in status_problems(project, config)]
+    return problems

@@ -1,0 +1,142 @@
+"""dj.yaml: what differs between organisations, with a preset per seed organisation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from importlib import resources
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from dangjian_cli.model import SCHEMA_VERSION, Money, Record
+
+PRESETS = ("college", "county", "township", "school")
+PRESET_LABELS = {
+    "college": "高校党委（001 立项活动实施办法）",
+    "county": "县委组织部（003 县级党建工作项目化管理）",
+    "township": "乡镇党委（003 镇村基层组织建设重点项目）",
+    "school": "教育系统党委（003 教育系统基层党建重点工作项目）",
+}
+
+
+class Role(StrEnum):
+    clerk = "clerk"
+    approver = "approver"
+    reviewer = "reviewer"
+    applicant = "applicant"
+
+
+ROLE_LABELS = {
+    Role.clerk: "组织部干事（clerk）",
+    Role.approver: "审批人（approver）",
+    Role.reviewer: "评审专家（reviewer）",
+    Role.applicant: "申报人（applicant）",
+}
+
+
+class Funding(Record):
+    standard: Money = Field(title="每个立项项目的标准资助额（元）", description="001：每个项目 1000 元")
+
+
+class ProjectType(Record):
+    name: str = Field(title="类型名称")
+    min_months: int = Field(
+        default=0, ge=0, title="最短实施月数", description="立项后至少实施多少个月才能结题（003：一年以上）"
+    )
+    next: str | None = Field(default=None, title="验收合格后升级为", description="003：小试 → 中试 → 大试")
+
+
+class Unit(Record):
+    name: str = Field(title="单位名称", description="二级党组织，如 机电学院党委")
+    code: str = Field(
+        pattern=r"^[0-9A-Za-z\u4e00-\u9fff]{1,16}$",
+        title="单位代码",
+        description="项目编号中的单位部分，如 机电",
+    )
+    kind: str = Field(default="", title="单位类别", description="如 college、department、township")
+    branches: list[str] = Field(default_factory=list, title="所属党支部")
+
+
+class Person(Record):
+    name: str = Field(title="姓名")
+    email: str = Field(title="邮箱", description="与 git 的 user.email 一致，用来识别操作人")
+    unit: str = Field(default="", title="所在单位")
+    roles: list[Role] = Field(default_factory=list, title="角色", description="clerk、approver、reviewer、applicant")
+
+
+class Criterion(Record):
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", title="代码", description="评分表中使用的英文代码")
+    name: str = Field(title="评分项")
+    max: Annotated[Decimal, Field(gt=0)] = Field(title="满分")
+    description: str = Field(default="", title="评分要点")
+
+
+class Grade(Record):
+    name: str = Field(title="等次")
+    min: Decimal = Field(title="最低分")
+
+
+class Acceptance(Record):
+    criteria: list[Criterion] = Field(min_length=1, title="验收评分标准")
+    pass_line: Decimal = Field(default=Decimal(60), title="合格线")
+    trim_from: int = Field(
+        default=5,
+        ge=3,
+        title="去掉最高分和最低分的最少评委数",
+        description="评委人数达到此数时去掉一个最高分和一个最低分后取平均",
+    )
+    grades: list[Grade] = Field(default_factory=list, title="等次划分", description="按最低分从高到低排列")
+
+    @model_validator(mode="after")
+    def _keys_unique(self) -> Acceptance:
+        keys = [c.key for c in self.criteria]
+        if len(keys) != len(set(keys)):
+            raise ValueError("评分标准的代码不能重复")
+        self.grades.sort(key=lambda g: g.min, reverse=True)
+        return self
+
+    @property
+    def max_total(self) -> Decimal:
+        return sum((c.max for c in self.criteria), Decimal(0))
+
+
+class Config(Record):
+    schema_version: int = Field(default=SCHEMA_VERSION, title="数据格式版本")
+    org: str = Field(title="组织名称", description="印在表格上的党组织名称")
+    cycle: str = Field(pattern=r"^[0-9]{4}$", title="当前年度", description="新申报项目归属的年度或学年")
+    funding: Funding = Field(title="经费")
+    categories: list[str] = Field(min_length=1, title="项目类别", description="立项内容方向")
+    types: list[ProjectType] = Field(min_length=1, title="项目类型")
+    units: list[Unit] = Field(default_factory=list, title="二级党组织")
+    people: list[Person] = Field(default_factory=list, title="人员与角色")
+    acceptance: Acceptance = Field(title="验收")
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        names = {t.name for t in self.types}
+        for t in self.types:
+            if t.next is not None and t.next not in names:
+                raise ValueError(f"项目类型“{t.name}”的升级类型“{t.next}”不在 types 中")
+        codes = [u.code for u in self.units]
+        if len(codes) != len(set(codes)):
+            raise ValueError("units 中的单位代码（code）不能重复")
+        return self
+
+    def unit(self, name: str) -> Unit | None:
+        return next((u for u in self.units if u.name == name), None)
+
+    def project_type(self, name: str) -> ProjectType | None:
+        return next((t for t in self.types if t.name == name), None)
+
+    def person(self, key: str) -> Person | None:
+        """Find a person by e-mail (preferred) or by name."""
+        for p in self.people:
+            if p.email.lower() == key.lower():
+                return p
+        return next((p for p in self.people if p.name == key), None)
+
+
+def preset_text(name: str) -> str:
+    """The YAML text of a shipped preset, comments included."""
+    return (resources.files("dangjian_cli") / "presets" / f"{name}.yaml").read_text("utf-8")

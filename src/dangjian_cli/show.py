@@ -1,0 +1,110 @@
+"""What `dj show` and `dj log` print: a project, and its history rebuilt from git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from dangjian_cli import gitrepo, store, workflow
+from dangjian_cli.model import Project, Status
+
+
+def _pairs(project: Project) -> list[tuple[str, str]]:
+    p = project
+    rows = [
+        ("项目编号", p.id), ("项目名称", p.title), ("年度", p.cycle), ("状态", p.status.label),
+        ("项目所在单位", p.unit), ("项目所在支部", p.branch), ("项目执行者", p.leader),
+        ("支部书记", p.secretary),
+        ("责任人", f"第一责任人 {p.responsible.first}；直接责任人 {p.responsible.direct}"),
+        ("类别 / 类型", f"{p.category} / {p.type}"),
+        ("实施周期", f"{p.period.start} 至 {p.period.end}"),
+    ]
+    if p.stages > 1:
+        rows.append(("阶段", f"第 {p.stage} 阶段，共 {p.stages} 阶段"))
+    if p.parent:
+        rows.append(("上一阶段项目", p.parent))
+    if p.applied:
+        rows.append(("申报", f"{p.applied} {p.applicant}"))
+    for text, label in ((p.background, "项目背景"), (p.plan, "实施方案"), (p.goals, "预期目标"),
+                        (p.measures, "保障措施")):
+        if text:
+            rows.append((label, text.strip()))
+    if p.milestones:
+        rows.append(("进度安排", "\n".join(f"{m.date} {m.content}" for m in p.milestones)))
+    if p.budget:
+        lines = [f"{b.item}：{b.amount} 元" for b in p.budget]
+        rows.append(("经费预算", "\n".join([*lines, f"合计：{p.budget_total} 元"])))
+    for r in p.returns:
+        rows.append(("退回修改", f"{r.date} {r.by}：{r.reason}"))
+    if p.rejection:
+        rows.append(("不予立项", f"{p.rejection.date} {p.rejection.by}：{p.rejection.reason}"))
+    if p.approval:
+        a = p.approval
+        rows.append(("立项", f"{a.date} {a.by}，资助 {a.funding} 元" + (f"，文号 {a.doc_no}" if a.doc_no else "")
+                     + (f"\n意见：{a.opinion}" if a.opinion else "")))
+    for m in p.mid_checks:
+        verdict = "通过" if m.result == "pass" else "限期整改"
+        rows.append(("中期检查", f"{m.date} {m.by}：{verdict}" + (f"。{m.opinion}" if m.opinion else "")))
+    for notice in p.rectifications:
+        state = f"已于 {notice.done} 完成" if notice.done else "尚未完成"
+        rows.append(("整改通知", f"{notice.issued} 下发，期限 {notice.deadline}，{state}\n{notice.issues}"))
+    for s in p.past_stages:
+        rows.append((f"第 {s.stage} 阶段验收", f"{s.result.date} 总分 {s.result.total} {s.result.grade}"))
+    if p.closing_report:
+        rows.append(("结题", f"{p.closing_report.date} 已提交结题报告"))
+    for sheet in p.scores:
+        rows.append(("验收评分", f"{sheet.date} {sheet.reviewer}：{sheet.total} 分"
+                     + (f"。{sheet.comment}" if sheet.comment else "")))
+    if p.result:
+        res = p.result
+        verdict = "通过" if res.passed == "yes" else "未通过"
+        rows.append(("验收结果", f"{res.date} 总分 {res.total}，{verdict}" + (f"，{res.grade}" if res.grade else "")
+                     + (f"，{res.award}" if res.award else "")))
+    if p.termination:
+        rows.append(("终止", f"{p.termination.date} {p.termination.by}：{p.termination.reason}"))
+    return rows
+
+
+def describe(project: Project) -> Any:
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in _pairs(project):
+        table.add_row(label, value)
+    steps = workflow.possible(project)
+    if steps:
+        hint = Text("下一步可以：\n" + "\n".join(
+            f"  {t.label}：{t.command.replace('ID', project.id)}" for t in steps))
+    else:
+        hint = Text("该项目已办结。")
+    return Group(table, Text(""), hint)
+
+
+def _label(status: str) -> str:
+    if status == "new":
+        return "新建"
+    try:
+        return Status(status).label
+    except ValueError:
+        return status
+
+
+def history_table(root: Path, project_id: str) -> Table:
+    path = store.project_path(root, project_id)
+    table = Table(title=f"{project_id} 的办理记录（来自 git 历史）")
+    for column in ("日期", "办理人", "操作", "状态变化", "提交"):
+        table.add_column(column, overflow="fold")
+    for e in reversed(gitrepo.history(root, path)):
+        t = e.trailers
+        action = t.get("Dj-Action")
+        label = workflow.TRANSITIONS[action].label if action in workflow.TRANSITIONS else "手工修改"
+        who = t.get("Dj-Actor", f"{e.author} <{e.email}>").split(" <")[0]
+        if "Dj-Entered-By" in t:
+            who += f"（{t['Dj-Entered-By'].split(' <')[0]} 代录）"
+        change = f"{_label(t['Dj-From'])} → {_label(t['Dj-To'])}" if "Dj-From" in t and "Dj-To" in t else ""
+        table.add_row(t.get("Dj-Date", e.committed[:10]), who, label, change, e.commit[:7])
+    return table

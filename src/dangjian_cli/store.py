@@ -1,0 +1,261 @@
+"""Files on disk: find the data repository, id → path, read YAML strictly, write atomically."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from dangjian_cli.config import Config
+from dangjian_cli.errors import DjError
+from dangjian_cli.model import ID_RE, SCHEMA_VERSION, Project, SchemaVersioned, explain
+
+CONFIG_FILE = "dj.yaml"
+PROJECTS_DIR = "projects"
+SCHEMAS_DIR = "schemas"
+MODELINE = "# yaml-language-server: $schema="
+
+M = TypeVar("M", bound=BaseModel)
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+_Base: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
+
+class _StrictLoader(_Base):  # type: ignore[misc]
+    """Every scalar stays a string; no tags, no aliases, no duplicate keys."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _Refused(node, "不允许使用锚点引用（*别名）")
+        if node.tag not in _PLAIN_TAGS:
+            raise _Refused(node, f"不允许使用 YAML 标签 {node.tag}")
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep)
+            if not isinstance(key, str):
+                raise _Refused(key_node, "键必须是文字")
+            if key in mapping:
+                raise _Refused(key_node, f"键“{key}”重复出现")
+            mapping[key] = self.construct_object(value_node, deep)
+        return mapping
+
+
+class _Refused(Exception):
+    def __init__(self, node: yaml.Node, problem: str) -> None:
+        super().__init__(problem)
+        self.line = node.start_mark.line + 1
+        self.problem = problem
+
+
+def display(path: Path, root: Path | None = None) -> str:
+    """A path as users should read it: relative to the data repository when possible."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def decode(raw: bytes, shown: str) -> str:
+    """UTF-8 text with any BOM removed; anything else is refused with a way out."""
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DjError(
+            f"文件 {shown} 不是 UTF-8 编码（可能是 Windows 记事本保存的 GBK）；"
+            f"请用“另存为 → 编码 UTF-8”重新保存，或运行 iconv -f GBK -t UTF-8 转换后再试。"
+        ) from None
+
+
+def parse_yaml(text: str, shown: str) -> dict[str, Any]:
+    """Parse one YAML document into dicts, lists and strings only."""
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)
+    except _Refused as e:
+        raise DjError(f"文件 {shown} 第 {e.line} 行：{e.problem}；请改成普通的键和值后再试。") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark is not None else ""
+        problem = getattr(e, "problem", None) or str(e)
+        raise DjError(f"文件 {shown} {where}不是正确的 YAML（{problem}）；请检查缩进和冒号后再试。") from None
+    if not isinstance(data, dict):
+        raise DjError(f"文件 {shown} 的内容应是“键: 值”形式的表，现在不是；请检查文件内容。")
+    return data
+
+
+def read_yaml(path: Path, shown: str) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DjError(f"找不到文件 {shown}；请检查路径或编号。") from None
+    return parse_yaml(decode(raw, shown), shown)
+
+
+def check_version(data: dict[str, Any], shown: str) -> None:
+    """Refuse a file written by a newer dj before reading anything else from it."""
+    try:
+        version = SchemaVersioned.model_validate(data).schema_version
+    except ValidationError:
+        raise DjError(f"文件 {shown} 的 schema_version 应为整数；请改正。") from None
+    if version > SCHEMA_VERSION:
+        raise DjError(
+            f"文件 {shown} 的数据格式版本为 {version}，本工具只认识到 {SCHEMA_VERSION}；"
+            f"请先升级 dj（pip install -U dangjian_cli）再操作。"
+        )
+
+
+def validate(model: type[M], data: dict[str, Any], shown: str) -> M:
+    check_version(data, shown)
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        problems = explain(e)
+        more = f"（另有 {len(problems) - 1} 处问题，运行 dj check 查看全部）" if len(problems) > 1 else ""
+        raise DjError(f"文件 {shown} {problems[0]}{more}；请改正后再试。") from None
+
+
+# --- the data repository -------------------------------------------------------------
+
+
+def find_root(start: Path | None = None, override: Path | None = None) -> Path:
+    """The folder holding dj.yaml: --repo, or the nearest one walking up like git does."""
+    if override is not None:
+        if not (override / CONFIG_FILE).is_file():
+            raise DjError(f"{override} 下没有 {CONFIG_FILE}；请检查 --repo 的路径，或先运行 dj init。")
+        return override.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise DjError(
+        f"当前目录及其上级目录中都没有 {CONFIG_FILE}；请进入数据仓库目录，或用 --repo 指定，或先运行 dj init。"
+    )
+
+
+def load_config(root: Path) -> Config:
+    path = root / CONFIG_FILE
+    return validate(Config, read_yaml(path, CONFIG_FILE), CONFIG_FILE)
+
+
+def project_path(root: Path, project_id: str) -> Path:
+    """The id gives the path: projects/<cycle>/<id>.yaml. Nothing else can name a file."""
+    if not ID_RE.fullmatch(project_id):
+        raise DjError(f"“{project_id}”不是有效的项目编号（应形如 2025-机电-003）；请用 dj list 查看编号。")
+    return root / PROJECTS_DIR / project_id[:4] / f"{project_id}.yaml"
+
+
+def load_project(root: Path, project_id: str) -> Project:
+    path = project_path(root, project_id)
+    shown = display(path, root)
+    if not path.is_file():
+        raise DjError(f"没有编号为 {project_id} 的项目（{shown} 不存在）；请用 dj list 查看已有项目。")
+    project = validate(Project, read_yaml(path, shown), shown)
+    if project.id != project_id:
+        raise DjError(f"文件 {shown} 中的编号是 {project.id}，与文件名不符；请改正 id 或文件名。")
+    return project
+
+
+def project_files(root: Path, cycle: str | None = None) -> list[Path]:
+    base = root / PROJECTS_DIR
+    pattern = f"{cycle}/*.yaml" if cycle else "*/*.yaml"
+    return sorted(base.glob(pattern))
+
+
+def iter_projects(root: Path, cycle: str | None = None) -> Iterator[Project]:
+    for path in project_files(root, cycle):
+        yield validate(Project, read_yaml(path, display(path, root)), display(path, root))
+
+
+def next_id(root: Path, cycle: str, code: str) -> str:
+    """The next free number for a unit in a cycle, from the file names alone."""
+    prefix = f"{cycle}-{code}-"
+    numbers = [
+        int(m.group(1))
+        for p in (root / PROJECTS_DIR / cycle).glob(f"{prefix}*.yaml")
+        if (m := re.fullmatch(re.escape(prefix) + r"([0-9]+)", p.stem))
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+# --- writing -------------------------------------------------------------------------
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write through a temporary file in the same folder, fsync, then rename over."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8"))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(path.parent, os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def modeline(path: Path, root: Path, schema: str) -> str:
+    depth = len(path.resolve().relative_to(root.resolve()).parts) - 1
+    return f"{MODELINE}{'../' * depth}{SCHEMAS_DIR}/{schema}\n"
+
+
+def record_data(project: Project) -> dict[str, Any]:
+    """The record as it is stored: model field order, defaults left out."""
+    data = project.model_dump(mode="python", exclude_defaults=True)
+    data.pop("schema_version", None)
+    return {"schema_version": project.schema_version, **data}
+
+
+def write_project(root: Path, project: Project) -> Path:
+    path = project_path(root, project.id)
+    shown = display(path, root)
+    old = decode(path.read_bytes(), shown) if path.exists() else None
+    text = render_yaml(record_data(project), old, modeline(path, root, "project.schema.json"), shown)
+    atomic_write(path, text)
+    return path
+
+
+def render_yaml(data: dict[str, Any], old_text: str | None, header: str, shown: str) -> str:
+    """Canonical YAML for `data`, keeping every comment the user wrote in `old_text`."""
+    from dangjian_cli import yamlout
+
+    return yamlout.render(data, old_text, header, shown)
+
+
+def dump_json_schema(model: type[BaseModel]) -> str:
+    import json
+
+    return json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+def write_schemas(root: Path) -> list[Path]:
+    out = []
+    for name, model in (("project.schema.json", Project), ("config.schema.json", Config)):
+        path = root / SCHEMAS_DIR / name
+        atomic_write(path, dump_json_schema(model))
+        out.append(path)
+    return out

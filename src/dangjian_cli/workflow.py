@@ -1,0 +1,421 @@
+"""The life of a project as pure functions: (record, context, details) → new record.
+
+No files, no git, no clock: the caller passes the date the step happened and today.
+Every refusal is a DjError saying what is wrong and what is possible now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from dangjian_cli import scoring
+from dangjian_cli.config import ROLE_LABELS, Config, Person, Role
+from dangjian_cli.errors import DjError
+from dangjian_cli.model import (
+    CLOSING_SECTIONS,
+    OPEN_STATUSES,
+    Approval,
+    ClosingReport,
+    Decision,
+    MidCheck,
+    Project,
+    Rectification,
+    Result,
+    ScoreSheet,
+    StageRecord,
+    Status,
+    explain,
+)
+
+S = Status
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who a step is recorded for: a name and e-mail, and their entry in dj.yaml if any."""
+
+    name: str
+    email: str
+    person: Person | None = None
+
+    def has(self, roles: frozenset[Role]) -> bool:
+        return self.person is not None and bool(roles.intersection(self.person.roles))
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class Context:
+    config: Config
+    actor: Actor
+    on: dt.date  # the day the step really happened
+    today: dt.date
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str  # the Chinese name of the step
+    sources: frozenset[Status | None]  # None: a project that does not exist yet
+    roles: frozenset[Role]  # empty: anyone may do it
+    command: str  # how a user starts it
+
+
+def _t(action: str, label: str, sources: set[Status | None], roles: set[Role], command: str) -> Transition:
+    return Transition(action, label, frozenset(sources), frozenset(roles), command)
+
+
+_DESK = {Role.approver, Role.clerk}
+
+# The table reads like DOMAIN.md: step, who may take it, from which states.
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("apply", "申报", {None, S.draft}, set(), "dj apply"),
+        _t("approve", "立项", {S.applied}, _DESK, "dj approve ID"),
+        _t("reject", "不予立项", {S.applied}, _DESK, "dj reject ID --reason …"),
+        _t("return", "退回修改", {S.applied}, _DESK, "dj return ID --reason …"),
+        _t("mid-check", "中期检查", {S.approved, S.rectifying}, _DESK,
+           "dj mid-check ID --result pass|rectify"),
+        _t("rectified", "整改完成", {S.rectifying}, _DESK, "dj rectified ID"),
+        _t("close", "结题", {S.midchecked}, set(), "dj close ID --report 结题报告.md"),
+        _t("score", "验收评分", {S.closed}, {Role.reviewer, Role.clerk},
+           "dj score ID --reviewer 姓名 --item 代码=分数 …"),
+        _t("accept", "验收", {S.closed}, _DESK, "dj accept ID"),
+        _t("terminate", "终止", set(OPEN_STATUSES), _DESK, "dj terminate ID --reason …"),
+    )
+}
+
+
+def possible(project: Project) -> list[Transition]:
+    """The steps the project's status allows now."""
+    return [t for t in TRANSITIONS.values() if project.status in t.sources]
+
+
+def _status_label(status: Status | None) -> str:
+    return "尚未申报" if status is None else status.label
+
+
+def _begin(project: Project | None, action: str, ctx: Context) -> Transition:
+    """Guards every step shares: state, role, and a believable date."""
+    t = TRANSITIONS[action]
+    status = project.status if project is not None else None
+    if status not in t.sources:
+        name = f"项目 {project.id} " if project is not None else "该项目"
+        now = "、".join(f"{n.label}（{n.command}）" for n in possible(project)) if project else ""
+        hint = f"现在可以：{now}" if now else "该项目已办结，不能再办理任何步骤"
+        raise DjError(f"{name}当前状态为“{_status_label(status)}”，不能{t.label}；{hint}。")
+    if t.roles and not ctx.actor.has(t.roles):
+        needed = "或".join(ROLE_LABELS[r] for r in sorted(t.roles))
+        raise DjError(
+            f"{ctx.actor.name} 在 dj.yaml 的 people 中没有{needed}角色，不能{t.label}；"
+            f"请由具备该角色的人办理，或请组织部干事在 dj.yaml 中为其添加角色。"
+        )
+    if ctx.on > ctx.today:
+        raise DjError(f"日期 {ctx.on} 晚于今天（{ctx.today}），不能{t.label}；请用 --date 填写实际办理日期。")
+    if project is not None and (last := last_step_date(project)) and ctx.on < last:
+        raise DjError(f"日期 {ctx.on} 早于该项目上一步的日期 {last}，不能{t.label}；请检查 --date。")
+    return t
+
+
+def last_step_date(project: Project) -> dt.date | None:
+    dates: list[dt.date] = [d for d in (project.applied,) if d]
+    for part in (project.approval, project.rejection, project.closing_report, project.result,
+                 project.termination):
+        if part is not None:
+            dates.append(part.date)
+    dates += [r.date for r in project.returns] + [m.date for m in project.mid_checks]
+    dates += [s.date for s in project.scores] + [s.result.date for s in project.past_stages]
+    for r in project.rectifications:
+        dates += [r.issued] + ([r.done] if r.done else [])
+    return max(dates, default=None)
+
+
+def _update(project: Project, **changes: Any) -> Project:
+    """A validated copy: a step can never produce a record the store would refuse."""
+    data = project.model_dump()
+    data.update(changes)
+    try:
+        return Project.model_validate(data)
+    except ValidationError as e:
+        raise DjError(f"项目 {project.id} 的{explain(e)[0]}；请改正后再试。") from None
+
+
+def _required(text: str | None, what: str, label: str) -> str:
+    if text is None or not text.strip():
+        raise DjError(f"{label}需要填写{what}；请补上后再试。")
+    return text.strip()
+
+
+# --- apply ---------------------------------------------------------------------------
+
+APPLICATION_FIELDS = (
+    "title", "unit", "branch", "leader", "secretary", "responsible", "category", "type",
+    "stages", "period", "background", "plan", "goals", "measures", "milestones", "budget",
+    "parent",
+)
+
+
+def apply(fields: Mapping[str, Any], ctx: Context, new_id: str) -> Project:
+    """申报: a new application becomes a project with an id and status `applied`."""
+    _begin(None, "apply", ctx)
+    unknown = sorted(set(fields) - set(APPLICATION_FIELDS))
+    if unknown:
+        raise DjError(f"申报内容中有不认识的字段：{'、'.join(unknown)}；申报只能填写 {', '.join(APPLICATION_FIELDS)}。")
+    data = {k: v for k, v in fields.items() if v is not None}
+    data.update(id=new_id, cycle=new_id[:4], status=S.applied, applied=ctx.on,
+                applicant=ctx.actor.name)
+    try:
+        project = Project.model_validate(data)
+    except ValidationError as e:
+        problems = explain(e)
+        raise DjError(f"申报内容不完整或有误：{problems[0]}（共 {len(problems)} 处）；请补全后再申报。") from None
+    _check_references(project, ctx.config)
+    return project
+
+
+def resubmit(project: Project, fields: Mapping[str, Any], ctx: Context) -> Project:
+    """申报 again after a return: the revised fields, status back to `applied`."""
+    _begin(project, "apply", ctx)
+    unknown = sorted(set(fields) - set(APPLICATION_FIELDS))
+    if unknown:
+        raise DjError(f"申报内容中有不认识的字段：{'、'.join(unknown)}；申报只能填写 {', '.join(APPLICATION_FIELDS)}。")
+    revised = _update(project, **{k: v for k, v in fields.items() if v is not None},
+                      status=S.applied, applied=ctx.on, applicant=ctx.actor.name)
+    _check_references(revised, ctx.config)
+    return revised
+
+
+def _check_references(project: Project, config: Config) -> None:
+    problems = reference_problems(project, config)
+    if problems:
+        raise DjError(f"{problems[0]}。")
+
+
+def reference_problems(project: Project, config: Config) -> list[str]:
+    """What in the record names something dj.yaml does not know (unit, branch, category, type)."""
+    problems = []
+    unit = config.unit(project.unit)
+    if unit is None:
+        names = "、".join(u.name for u in config.units) or "（dj.yaml 中尚未配置单位）"
+        problems.append(f"字段 unit：单位“{project.unit}”不在 dj.yaml 的 units 中；可选：{names}")
+    elif project.branch not in unit.branches:
+        problems.append(f"字段 branch：党支部“{project.branch}”不属于{unit.name}；可选：{'、'.join(unit.branches)}")
+    if project.category not in config.categories:
+        problems.append(f"字段 category：项目类别“{project.category}”不在 dj.yaml 的 categories 中；"
+                        f"可选：{'、'.join(config.categories)}")
+    if config.project_type(project.type) is None:
+        names = "、".join(t.name for t in config.types)
+        problems.append(f"字段 type：项目类型“{project.type}”不在 dj.yaml 的 types 中；可选：{names}")
+    if project.period.end < project.period.start:
+        problems.append(f"字段 period：结束日期 {project.period.end} 早于开始日期 {project.period.start}")
+    return problems
+
+
+# --- review --------------------------------------------------------------------------
+
+
+def approve(project: Project, ctx: Context, *, opinion: str = "", doc_no: str = "",
+            funding: Decimal | None = None) -> Project:
+    """立项: funding defaults to the standard amount (001: 1000 元)."""
+    _begin(project, "approve", ctx)
+    amount = ctx.config.funding.standard if funding is None else funding
+    approval = Approval(date=ctx.on, by=ctx.actor.name, opinion=opinion.strip(), funding=amount,
+                        doc_no=doc_no.strip())
+    return _update(project, status=S.approved, approval=approval)
+
+
+def reject(project: Project, ctx: Context, *, reason: str) -> Project:
+    _begin(project, "reject", ctx)
+    why = _required(reason, "不予立项的理由（--reason）", "不予立项")
+    return _update(project, status=S.rejected,
+                   rejection=Decision(date=ctx.on, by=ctx.actor.name, reason=why))
+
+
+def return_(project: Project, ctx: Context, *, reason: str) -> Project:
+    _begin(project, "return", ctx)
+    why = _required(reason, "退回修改的理由（--reason）", "退回修改")
+    returned = Decision(date=ctx.on, by=ctx.actor.name, reason=why)
+    return _update(project, status=S.draft, returns=[*project.returns, returned])
+
+
+# --- implementation ------------------------------------------------------------------
+
+
+def mid_check(project: Project, ctx: Context, *, result: str, opinion: str = "",
+              deadline: dt.date | None = None, issues: str = "") -> Project:
+    """中期检查: pass, or a rectification notice with a deadline (001, 003)."""
+    _begin(project, "mid-check", ctx)
+    if result not in ("pass", "rectify"):
+        raise DjError(f"检查结论“{result}”无效；--result 只能是 pass（通过）或 rectify（限期整改）。")
+    check = MidCheck(stage=project.stage, date=ctx.on, by=ctx.actor.name, result=result, opinion=opinion.strip())
+    changes: dict[str, Any] = {"mid_checks": [*project.mid_checks, check]}
+    rectifications = list(project.rectifications)
+    if result == "pass":
+        # Passing a re-check settles any rectification still open.
+        rectifications = [r.model_copy(update={"done": ctx.on}) if r.done is None else r
+                          for r in rectifications]
+        changes.update(status=S.midchecked, rectifications=rectifications)
+    else:
+        if deadline is None:
+            raise DjError("限期整改需要整改期限；请加上 --deadline YYYY-MM-DD。")
+        if deadline <= ctx.on:
+            raise DjError(f"整改期限 {deadline} 应晚于检查日期 {ctx.on}；请改正 --deadline。")
+        text = _required(issues or opinion, "存在的问题（--issues）", "限期整改")
+        notice = Rectification(stage=project.stage, issued=ctx.on, deadline=deadline, issues=text)
+        rectifications = [r.model_copy(update={"done": ctx.on}) if r.done is None else r
+                          for r in rectifications]
+        changes.update(status=S.rectifying, rectifications=[*rectifications, notice])
+    return _update(project, **changes)
+
+
+def rectified(project: Project, ctx: Context, *, note: str = "") -> Project:
+    _begin(project, "rectified", ctx)
+    rectifications = [
+        r.model_copy(update={"done": ctx.on, "note": note.strip()}) if r.done is None else r
+        for r in project.rectifications
+    ]
+    return _update(project, status=S.midchecked, rectifications=rectifications)
+
+
+_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+
+
+def parse_closing_report(markdown: str) -> dict[str, str]:
+    """The four sections of a closing report (003): 项目概况、实施情况、成果经验、评价建议."""
+    by_title = {title: key for key, title in CLOSING_SECTIONS.items()}
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in markdown.replace("\r\n", "\n").split("\n"):
+        m = _HEADING.match(line)
+        if m:
+            current = by_title.get(m.group(1).strip())
+            if current is not None:
+                sections[current] = []
+            continue
+        if current is not None:
+            sections[current].append(line)
+    out = {key: "\n".join(lines).strip() for key, lines in sections.items()}
+    missing = [title for key, title in CLOSING_SECTIONS.items() if not out.get(key)]
+    if missing:
+        raise DjError(
+            f"结题报告缺少或未填写“{'、'.join(missing)}”部分；"
+            f"报告应含四个二级标题：## 项目概况、## 实施情况、## 成果经验、## 评价建议，且每部分都有内容。"
+        )
+    return out
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def stage_start(project: Project) -> dt.date | None:
+    if project.past_stages:
+        return project.past_stages[-1].result.date
+    return project.approval.date if project.approval else None
+
+
+def close(project: Project, ctx: Context, *, report: Mapping[str, str]) -> Project:
+    """结题: only after the type's minimum months (003: innovation projects run a year first)."""
+    _begin(project, "close", ctx)
+    kind = ctx.config.project_type(project.type)
+    start = stage_start(project)
+    if kind is not None and kind.min_months and start is not None:
+        earliest = add_months(start, kind.min_months)
+        if ctx.on < earliest:
+            raise DjError(
+                f"{project.type}项目至少要实施 {kind.min_months} 个月才能结题（自 {start} 起），"
+                f"最早可在 {earliest} 结题；请到期后再办理。"
+            )
+    closing = ClosingReport(date=ctx.on, **report)
+    return _update(project, status=S.closed, closing_report=closing)
+
+
+# --- acceptance ----------------------------------------------------------------------
+
+
+def parse_points(items: list[str]) -> dict[str, str]:
+    """`--item KEY=POINTS` pairs into a mapping; values stay text until validated."""
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise DjError(f"评分项“{item}”的写法不对；应写成 代码=分数，例如 --item completeness=18。")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def score(project: Project, ctx: Context, *, reviewer: Person, points: Mapping[str, str],
+          comment: str = "") -> Project:
+    """验收评分: one reviewer's sheet; scoring again replaces it."""
+    _begin(project, "score", ctx)
+    if Role.reviewer not in reviewer.roles:
+        raise DjError(f"{reviewer.name} 在 dj.yaml 中没有评审专家（reviewer）角色，不能评分；请换一位评审专家。")
+    if ctx.actor.email.lower() != reviewer.email.lower() and not ctx.actor.has(frozenset({Role.clerk})):
+        raise DjError(f"{ctx.actor.name} 不能替 {reviewer.name} 录入评分：代录纸质评分表是组织部干事（clerk）的工作。")
+    if reviewer.unit and reviewer.unit == project.unit:
+        raise DjError(f"{reviewer.name} 与项目同属{project.unit}，按回避原则不能评分；请换一位其他单位的评审专家。")
+    criteria = {c.key: c for c in ctx.config.acceptance.criteria}
+    missing = [f"{c.key}（{c.name}）" for c in criteria.values() if c.key not in points]
+    extra = [k for k in points if k not in criteria]
+    if missing or extra:
+        what = f"缺少 {'、'.join(missing)}" if missing else f"多出不认识的 {'、'.join(extra)}"
+        raise DjError(f"评分表{what}；每个评分项都要打分，代码为：{'、'.join(criteria)}。")
+    parsed: dict[str, Decimal] = {}
+    for key, text in points.items():
+        c = criteria[key]
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise DjError(f"{c.name}（{key}）的分数“{text}”不是数字；请改正。") from None
+        if not value.is_finite() or not Decimal(0) <= value <= c.max:
+            raise DjError(f"{c.name}（{key}）的分数 {text} 超出范围；应在 0 到 {c.max} 之间。")
+        parsed[key] = value
+    sheet = ScoreSheet(reviewer=reviewer.name, email=reviewer.email, date=ctx.on, points=parsed,
+                       comment=comment.strip())
+    others = [s for s in project.scores if s.email.lower() != reviewer.email.lower()]
+    return _update(project, scores=[*others, sheet])
+
+
+def accept(project: Project, ctx: Context) -> Project:
+    """验收: the panel's total decides; a passed stage of a multi-year project opens the next (003)."""
+    _begin(project, "accept", ctx)
+    rules = ctx.config.acceptance
+    if not project.scores:
+        raise DjError(f"项目 {project.id} 还没有评分，不能验收；请先用 dj score 录入评审专家的评分。")
+    total = scoring.trimmed_mean([s.total for s in project.scores], rules.trim_from)
+    passed = total >= rules.pass_line
+    result = Result(date=ctx.on, by=ctx.actor.name, total=total,
+                    grade=scoring.grade(total, rules) if passed else "",
+                    passed="yes" if passed else "no")
+    if passed and project.stage < project.stages:
+        assert project.closing_report is not None
+        done = StageRecord(stage=project.stage, closing_report=project.closing_report,
+                           scores=project.scores, result=result)
+        return _update(project, status=S.approved, stage=project.stage + 1,
+                       past_stages=[*project.past_stages, done], closing_report=None,
+                       scores=[], result=None)
+    return _update(project, status=S.accepted if passed else S.failed, result=result)
+
+
+def terminate(project: Project, ctx: Context, *, reason: str) -> Project:
+    _begin(project, "terminate", ctx)
+    why = _required(reason, "终止的理由（--reason）", "终止项目")
+    return _update(project, status=S.terminated,
+                   termination=Decision(date=ctx.on, by=ctx.actor.name, reason=why))

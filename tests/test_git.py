@@ -1,0 +1,152 @@
+"""Every step is exactly one commit of exactly one file, with trailers `dj log` reads back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import CLERK, Dj, apply_sample, git, make_repo
+
+
+def _trailers(repo: Path, rev: str = "HEAD") -> dict[str, str]:
+    body = git(repo, "log", "-1", "--format=%(trailers:only,unfold)", rev)
+    return dict(line.split(": ", 1) for line in body.strip().splitlines())
+
+
+def test_a_step_commits_only_its_own_file_with_trailers(repo: Path, dj: Dj) -> None:
+    """The clerk's unrelated work in progress stays out of dj's commit, staged or not."""
+    pid = apply_sample(dj)
+    (repo / "通知.txt").write_text("草稿\n", encoding="utf-8")
+    git(repo, "add", "通知.txt")
+    with (repo / "dj.yaml").open("a", encoding="utf-8") as f:
+        f.write("# 尚未提交的修改\n")
+
+    r = dj("approve", pid, "--date", "2025-05-20", "--doc-no", "彩党组〔2025〕12号")
+    assert r.exit_code == 0, r.stderr
+
+    changed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
+    assert changed == [f"projects/2025/{pid}.yaml"]
+    assert git(repo, "log", "-1", "--format=%s").strip() == f"approve {pid}: 立项，资助 1000 元"
+    assert _trailers(repo) == {
+        "Dj-Action": "approve",
+        "Dj-Project": pid,
+        "Dj-From": "applied",
+        "Dj-To": "approved",
+        "Dj-Actor": "王干事 <wang@zzb.example>",
+        "Dj-Date": "2025-05-20",
+    }
+    status = git(repo, "status", "--porcelain").splitlines()
+    assert "A  通知.txt" in status and " M dj.yaml" in status
+
+
+def test_uncommitted_hand_edits_to_the_project_are_never_mixed_in(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj)
+    path = repo / "projects" / "2025" / f"{pid}.yaml"
+    edited = path.read_text(encoding="utf-8").replace("全年实验室零事故。", "全年实验室零事故，师生满意。")
+    path.write_text(edited, encoding="utf-8")
+    head = git(repo, "rev-parse", "HEAD")
+
+    r = dj("approve", pid, "--date", "2025-05-20")
+
+    assert r.exit_code == 1
+    assert "尚未提交" in r.stderr and "git commit" in r.stderr
+    assert path.read_text(encoding="utf-8") == edited
+    assert git(repo, "rev-parse", "HEAD") == head
+
+
+def test_no_commit_writes_the_file_and_says_so(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj)
+    head = git(repo, "rev-parse", "HEAD")
+    r = dj("--no-commit", "approve", pid, "--date", "2025-05-20")
+    assert r.exit_code == 0, r.stderr
+    assert "未提交" in r.stdout
+    assert git(repo, "rev-parse", "HEAD") == head
+    assert "status: approved" in (repo / "projects" / "2025" / f"{pid}.yaml").read_text(encoding="utf-8")
+
+
+def test_outside_git_the_commands_still_work(tmp_path: Path, dj: Dj, monkeypatch: object) -> None:
+    folder = make_repo(tmp_path / "plain", user=None)
+    import shutil
+
+    shutil.rmtree(folder / ".git")
+    r = dj("--repo", str(folder), "--as", "王干事 <wang@zzb.example>", "apply", "--from",
+           str(Path(__file__).parent / "data" / "application.yaml"), "--date", "2025-05-06")
+    assert r.exit_code == 0, r.stderr
+    assert "未提交" in r.stdout
+    assert (folder / "projects" / "2025" / "2025-机电-001.yaml").is_file()
+
+
+def test_a_clerk_records_a_step_for_someone_else_and_the_commit_names_both(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj)
+    r = dj("approve", pid, "--as", "李部长 <li@zzb.example>", "--date", "2025-05-20")
+    assert r.exit_code == 0, r.stderr
+    trailers = _trailers(repo)
+    assert trailers["Dj-Actor"] == "李部长 <li@zzb.example>"
+    assert trailers["Dj-Entered-By"] == "王干事 <wang@zzb.example>"
+    assert git(repo, "log", "-1", "--format=%an <%ae>").strip() == "王干事 <wang@zzb.example>"
+    assert "by: 李部长" in (repo / "projects" / "2025" / f"{pid}.yaml").read_text(encoding="utf-8")
+    assert "李部长（王干事 代录）" in dj("log", pid).stdout
+
+
+def test_only_a_clerk_may_record_for_someone_else(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj)
+    git(repo, "config", "user.name", "张书记")
+    git(repo, "config", "user.email", "zhang@jd.example")
+    r = dj("approve", pid, "--as", "王干事 <wang@zzb.example>", "--date", "2025-05-20")
+    assert r.exit_code == 1
+    assert "组织部干事" in r.stderr and "张书记" in r.stderr
+
+
+def test_an_applicant_cannot_approve_their_own_project(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj)
+    git(repo, "config", "user.name", "张书记")
+    git(repo, "config", "user.email", "zhang@jd.example")
+    r = dj("approve", pid, "--date", "2025-05-20")
+    assert r.exit_code == 1
+    assert "审批人" in r.stderr and "不能立项" in r.stderr
+
+
+def test_without_a_git_identity_the_user_is_told_how_to_set_one(tmp_path: Path, dj: Dj,
+                                                                monkeypatch: object) -> None:
+    folder = make_repo(tmp_path / "anon", user=None)
+    r = dj("--repo", str(folder), "apply", "--from", str(Path(__file__).parent / "data" / "application.yaml"))
+    assert r.exit_code == 1
+    assert "git config --global user.name" in r.stderr
+    assert not (folder / "projects").exists()
+
+
+def test_a_failed_commit_leaves_the_file_as_it_was(repo: Path, dj: Dj) -> None:
+    """A refusing pre-commit hook: nothing written, one sentence, no traceback."""
+    pid = apply_sample(dj)
+    path = repo / "projects" / "2025" / f"{pid}.yaml"
+    before = path.read_bytes()
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho '本仓库暂停提交' >&2\nexit 1\n", encoding="utf-8")
+    hook.chmod(0o755)
+
+    r = dj("approve", pid, "--date", "2025-05-20")
+
+    assert r.exit_code == 1
+    assert "本仓库暂停提交" in r.stderr and "Traceback" not in r.stderr
+    assert path.read_bytes() == before
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_log_rebuilds_the_history_including_hand_edits(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj)
+    path = repo / "projects" / "2025" / f"{pid}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("设立党员先锋岗，每周巡查。", "每周巡查两次。"),
+                    encoding="utf-8")
+    git(repo, "commit", "-qam", "修改实施方案")
+    assert dj("approve", pid, "--date", "2025-05-20").exit_code == 0
+
+    lines = [line for line in dj("log", pid).stdout.splitlines() if "│" in line]
+    assert len(lines) == 3
+    assert "申报" in lines[0] and "新建 → 已申报" in lines[0] and "2025-05-06" in lines[0]
+    assert "手工修改" in lines[1]
+    assert "立项" in lines[2] and "已申报 → 已立项" in lines[2] and "2025-05-20" in lines[2]
+
+
+def test_the_clerk_identity_is_the_default_actor(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj)
+    assert _trailers(repo)["Dj-Actor"] == f"{CLERK[0]} <{CLERK[1]}>"
+    assert f"applicant: {CLERK[0]}" in (repo / "projects" / "2025" / f"{pid}.yaml").read_text(encoding="utf-8")
