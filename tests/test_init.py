@@ -1,0 +1,77 @@
+"""`dj init` from each preset, and the committed JSON Schemas kept current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import CLERK, Dj, git
+from dangjian_cli import store
+from dangjian_cli.config import Config
+from dangjian_cli.model import Project
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def identity(tmp_path: Path) -> None:
+    git(tmp_path, "config", "--global", "user.name", CLERK[0])
+    git(tmp_path, "config", "--global", "user.email", CLERK[1])
+
+
+@pytest.mark.parametrize("preset, criterion", [
+    ("college", "项目完整性"), ("county", "群众满意率"), ("township", "目标实现率"), ("school", ""),
+])
+def test_init_writes_a_ready_repository_from_a_preset(tmp_path: Path, dj: Dj, identity: None,
+                                                       preset: str, criterion: str) -> None:
+    target = tmp_path / "党建项目"
+    r = dj("init", str(target), "--preset", preset, "--org", "中共某某委员会", "--cycle", "2026")
+    assert r.exit_code == 0, r.stderr
+
+    text = (target / "dj.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=schemas/config.schema.json\n")
+    assert "\n#" in text  # the preset's explanatory comments are kept
+    config = Config.model_validate(yaml.load(text, Loader=yaml.BaseLoader))
+    assert config.org == "中共某某委员会" and config.cycle == "2026"
+    assert criterion in {c.name for c in config.acceptance.criteria} or not criterion
+    assert (target / "projects").is_dir()
+    assert "out/" in (target / ".gitignore").read_text(encoding="utf-8")
+    assert json.loads((target / "schemas" / "project.schema.json").read_text(encoding="utf-8"))["title"] == "Project"
+    assert git(target, "status", "--porcelain") == ""
+    assert git(target, "log", "--format=%s").strip().startswith("init:")
+
+
+def test_college_preset_carries_001s_rules(tmp_path: Path, dj: Dj, identity: None) -> None:
+    target = tmp_path / "college"
+    assert dj("init", str(target), "--preset", "college").exit_code == 0
+    config = store.load_config(target)
+    assert config.funding.standard == 1000  # 001: 每个项目 1000 元
+    assert config.categories == ["作风建设", "发展党员质量", "党员教育管理", "服务型党支部", "创新支部活动", "大学生党支部"]
+    assert sum(c.max for c in config.acceptance.criteria) == 100
+    assert [t.name for t in config.types] == ["创新探索型", "典型示范型", "制度推广型"]
+
+
+def test_init_twice_or_with_an_unknown_preset_is_refused(tmp_path: Path, dj: Dj, identity: None) -> None:
+    target = tmp_path / "r"
+    assert dj("init", str(target)).exit_code == 0
+    again = dj("init", str(target))
+    assert again.exit_code == 1 and "已经是 dj 数据仓库" in again.stderr
+    unknown = dj("init", str(tmp_path / "x"), "--preset", "province")
+    assert unknown.exit_code == 1 and "college" in unknown.stderr
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("name, model", [("project.schema.json", Project), ("config.schema.json", Config)])
+def test_committed_schemas_match_the_models(name: str, model: type) -> None:
+    """Editors complete fields from schemas/; a model change without `dj schema` fails here."""
+    committed = (ROOT / "schemas" / name).read_text(encoding="utf-8")
+    assert committed == store.dump_json_schema(model), "运行 dj schema 更新 schemas/"
+
+
+def test_schema_titles_are_chinese() -> None:
+    props = Project.model_json_schema()["properties"]
+    assert props["leader"]["title"] == "项目执行者"
+    assert props["responsible"]["title"] == "责任人"
