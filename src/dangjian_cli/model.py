@@ -255,7 +255,9 @@ _ERROR_TEXT = {
 def explain(error: ValidationError) -> list[str]:
     """Pydantic's errors as Chinese phrases naming the field, e.g. “字段 budget.1.amount 应为数字”."""
     out = []
-    for e in error.errors(include_url=False):
+    # An unknown key first: a typo of a required field also reports it "missing".
+    errors = sorted(error.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+    for e in errors:
         where = ".".join(str(p) for p in e["loc"])
         kind = e["type"]
         if kind == "value_error":

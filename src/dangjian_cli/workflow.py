@@ -21,7 +21,6 @@ from dangjian_cli.errors import DjError
 from dangjian_cli.model import (
     CLOSING_SECTIONS,
     OPEN_STATUSES,
-    Approval,
     ClosingReport,
     Decision,
     MidCheck,
@@ -110,7 +109,7 @@ def _begin(project: Project | None, action: str, ctx: Context) -> Transition:
     status = project.status if project is not None else None
     if status not in t.sources:
         name = f"项目 {project.id} " if project is not None else "该项目"
-        now = "、".join(f"{n.label}（{n.command}）" for n in possible(project)) if project else ""
+        now = "、".join(f"{n.label}（{n.command}）" for n in possible(project)) if project else "申报（dj apply）"
         hint = f"现在可以：{now}" if now else "该项目已办结，不能再办理任何步骤"
         raise DjError(f"{name}当前状态为“{_status_label(status)}”，不能{t.label}；{hint}。")
     if t.roles and not ctx.actor.has(t.roles):
@@ -228,8 +227,8 @@ def approve(project: Project, ctx: Context, *, opinion: str = "", doc_no: str = 
     """立项: funding defaults to the standard amount (001: 1000 元)."""
     _begin(project, "approve", ctx)
     amount = ctx.config.funding.standard if funding is None else funding
-    approval = Approval(date=ctx.on, by=ctx.actor.name, opinion=opinion.strip(), funding=amount,
-                        doc_no=doc_no.strip())
+    approval = {"date": ctx.on, "by": ctx.actor.name, "opinion": opinion.strip(), "funding": amount,
+                "doc_no": doc_no.strip()}
     return _update(project, status=S.approved, approval=approval)
 
 
@@ -389,8 +388,10 @@ def score(project: Project, ctx: Context, *, reviewer: Person, points: Mapping[s
         parsed[key] = value
     sheet = ScoreSheet(reviewer=reviewer.name, email=reviewer.email, date=ctx.on, points=parsed,
                        comment=comment.strip())
-    others = [s for s in project.scores if s.email.lower() != reviewer.email.lower()]
-    return _update(project, scores=[*others, sheet])
+    # Replace in place, so a comment on a sheet stays with its reviewer.
+    same = [s.email.lower() == reviewer.email.lower() for s in project.scores]
+    scores = [sheet if hit else s for s, hit in zip(project.scores, same, strict=True)]
+    return _update(project, scores=scores if any(same) else [*scores, sheet])
 
 
 def accept(project: Project, ctx: Context) -> Project:

@@ -121,7 +121,7 @@ def _strip_modeline(text: str) -> str:
 
 def render(data: dict[str, Any], old_text: str | None, header: str, shown: str) -> str:
     y = _yaml()
-    body = _strip_modeline(old_text) if old_text else None
+    body = _strip_modeline(old_text.replace("\r\n", "\n")) if old_text else None
     if body is not None and "#" in body:
         tree = _merge(y.load(body), data)
         wanted = _comments(body)
