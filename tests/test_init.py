@@ -49,7 +49,9 @@ def test_college_preset_carries_001s_rules(tmp_path: Path, dj: Dj, identity: Non
     assert dj("init", str(target), "--preset", "college").exit_code == 0
     config = store.load_config(target)
     assert config.funding.standard == 1000  # 001: 每个项目 1000 元
-    assert config.categories == ["作风建设", "发展党员质量", "党员教育管理", "服务型党支部", "创新支部活动", "大学生党支部"]
+    assert config.categories == [
+        "作风建设", "发展党员质量", "党员教育管理", "服务型党支部", "创新支部活动", "大学生党支部",
+    ]
     assert sum(c.max for c in config.acceptance.criteria) == 100
     assert [t.name for t in config.types] == ["创新探索型", "典型示范型", "制度推广型"]
 

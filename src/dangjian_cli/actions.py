@@ -268,7 +268,7 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
         gitrepo.init(target)
     config_path = target / store.CONFIG_FILE
     store.atomic_write(config_path, store.modeline(config_path, target, "config.schema.json")
-                       + _strip_modeline(config_text))
+                       + store.strip_modeline(config_text))
     keep = target / store.PROJECTS_DIR / ".gitkeep"
     keep.parent.mkdir(exist_ok=True)
     keep.touch()
@@ -281,11 +281,6 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
         gitrepo.commit(target, files, text, author=author)
         gitrepo.write_commit_graph(target)
     return target
-
-
-def _strip_modeline(text: str) -> str:
-    first, _, rest = text.partition("\n")
-    return rest if first.startswith(store.MODELINE) else text
 
 
 def with_actor(session: Session, name: str, when: str | None = None) -> Session:

@@ -218,6 +218,11 @@ def atomic_write(path: Path, text: str) -> None:
             os.close(dir_fd)
 
 
+def strip_modeline(text: str) -> str:
+    first, _, rest = text.partition("\n")
+    return rest if first.startswith(MODELINE) else text
+
+
 def modeline(path: Path, root: Path, schema: str) -> str:
     depth = len(path.resolve().relative_to(root.resolve()).parts) - 1
     return f"{MODELINE}{'../' * depth}{SCHEMAS_DIR}/{schema}\n"

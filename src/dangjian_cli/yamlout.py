@@ -12,6 +12,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
 
 from dangjian_cli.errors import DjError
+from dangjian_cli.store import strip_modeline
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _resolver11 = yaml.resolver.Resolver()
@@ -114,14 +115,9 @@ def _collect(part: Any, found: list[str]) -> None:
         found.extend(line.strip() for line in value.splitlines() if line.strip().startswith("#"))
 
 
-def _strip_modeline(text: str) -> str:
-    first, _, rest = text.partition("\n")
-    return rest if first.startswith("# yaml-language-server:") else text
-
-
 def render(data: dict[str, Any], old_text: str | None, header: str, shown: str) -> str:
     y = _yaml()
-    body = _strip_modeline(old_text.replace("\r\n", "\n")) if old_text else None
+    body = strip_modeline(old_text.replace("\r\n", "\n")) if old_text else None
     if body is not None and "#" in body:
         tree = _merge(y.load(body), data)
         wanted = _comments(body)
