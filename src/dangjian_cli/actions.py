@@ -247,6 +247,7 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
          config_text: str | None = None, today: dt.date | None = None,
          author: tuple[str, str] | None = None) -> Path:
     """Create a data repository: dj.yaml from a preset, folders, schemas, git, first commit."""
+    target = target.resolve()  # git runs inside target, so every path handed to it must be absolute
     if config_text is None:
         if preset not in PRESETS:
             raise DjError(f"没有名为“{preset}”的预设；可选：{'、'.join(PRESETS)}。")

@@ -63,6 +63,7 @@ def _play(session: actions.Session, step: dict[str, Any], project_id: str | None
 
 def build(target: Path, today: dt.date | None = None) -> DemoResult:
     """Create the demo repository at `target` and replay the scenario in date order."""
+    target = target.resolve()
     if target.exists() and any(target.iterdir()):
         raise DjError(f"目录 {target} 已存在且不是空的；请换一个目录名，或先删除它。")
     config_text = _packaged("dj.yaml")

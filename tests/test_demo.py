@@ -1,0 +1,73 @@
+"""`dj demo` as a newcomer runs it, and the sample projects this repository ships."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import Dj, git
+from dangjian_cli.model import Status
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run the real console entry point with a relative directory, as the README does."""
+    cwd = tmp_path_factory.mktemp("demo")
+    home = cwd / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"), "GIT_CONFIG_NOSYSTEM": "1"}
+    r = subprocess.run([sys.executable, "-m", "dangjian_cli", "demo", "dj-demo"], cwd=cwd, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "15 个项目" in r.stdout
+    return cwd / "dj-demo"
+
+
+def test_demo_covers_every_status_and_checks_clean(demo_repo: Path, dj: Dj) -> None:
+    listed = json.loads(dj("--repo", str(demo_repo), "list", "--json").stdout)
+    assert len(listed) == 15
+    assert {p["status"] for p in listed} == {s.value for s in Status}
+    r = dj("--repo", str(demo_repo), "check")
+    assert r.exit_code == 0, r.stdout
+    assert "15 个项目文件都没有问题" in r.stdout
+
+
+def test_demo_history_reads_like_a_year_of_work(demo_repo: Path, dj: Dj) -> None:
+    subjects = git(demo_repo, "log", "--reverse", "--format=%an|%ad|%s", "--date=short").splitlines()
+    assert subjects[0].split("|")[2].startswith("init:")
+    assert subjects[1].split("|")[1] == "2025-05-06"  # the first application, on its own date
+    authors = {line.split("|")[0] for line in subjects}
+    assert {"王干事", "张建国", "钱评委"} <= authors  # clerk, branch secretary, reviewer
+    assert git(demo_repo, "status", "--porcelain") == ""  # every step was committed
+
+    log = dj("--repo", str(demo_repo), "log", "2025-机电-001")
+    assert log.exit_code == 0
+    for words in ("张建国", "申报", "王干事", "立项", "中期检查", "结题", "验收评分", "已验收"):
+        assert words in log.stdout
+
+
+def test_demo_refuses_a_folder_that_is_not_empty(tmp_path: Path, dj: Dj) -> None:
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "note.txt").write_text("别动", encoding="utf-8")
+    r = dj("demo", str(tmp_path / "busy"))
+    assert r.exit_code == 1
+    assert "不是空的" in r.stderr
+    assert [p.name for p in (tmp_path / "busy").iterdir()] == ["note.txt"]
+
+
+def test_this_repository_is_a_data_repository_with_the_demo_projects(demo_repo: Path, dj: Dj) -> None:
+    r = dj("--repo", str(ROOT), "check")
+    assert r.exit_code == 0, r.stdout
+    shipped = sorted(p.relative_to(ROOT) for p in (ROOT / "projects").rglob("*.yaml"))
+    built = sorted(p.relative_to(demo_repo) for p in (demo_repo / "projects").rglob("*.yaml"))
+    assert shipped == built and len(shipped) >= 12
+    stale = [str(p) for p in shipped if (ROOT / p).read_bytes() != (demo_repo / p).read_bytes()]
+    assert not stale, f"projects/ 与 dj demo 的结果不同：{stale}；请用 dj demo 重新生成后复制 projects/。"
+    assert (ROOT / "dj.yaml").read_bytes() == (demo_repo / "dj.yaml").read_bytes()
