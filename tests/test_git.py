@@ -73,6 +73,9 @@ def test_outside_git_the_commands_still_work(tmp_path: Path, dj: Dj, monkeypatch
     assert r.exit_code == 0, r.stderr
     assert "未提交" in r.stdout
     assert (folder / "projects" / "2025" / "2025-机电-001.yaml").is_file()
+    log = dj("--repo", str(folder), "log", "2025-机电-001")
+    assert log.exit_code == 0
+    assert "还没有任何 git 提交记录" in log.stdout
 
 
 def test_a_clerk_records_a_step_for_someone_else_and_the_commit_names_both(repo: Path, dj: Dj) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from dangjian_cli import __version__, actions, store, workflow
+from dangjian_cli import __version__, actions, gitrepo, store, workflow
 from dangjian_cli.errors import EXIT_ERROR, DjError
 from dangjian_cli.model import STATUS_LABELS, Project, Status
 
@@ -437,7 +437,8 @@ def list_(
     from rich.table import Table
 
     table = Table(title=f"{config.org} 党建项目（{len(rows)} 个）", show_lines=False)
-    for column in ("编号", "项目名称", "单位", "类别", "类型", "状态"):
+    table.add_column("编号", no_wrap=True)  # an id cut in two cannot be copied
+    for column in ("项目名称", "单位", "类别", "类型", "状态"):
         table.add_column(column, overflow="fold")
     for p in rows:
         table.add_row(p.id, p.title, p.unit, p.category, p.type, p.status.label)
@@ -472,7 +473,11 @@ def log(ctx: typer.Context, project_id: IdArg, repo: RepoOpt = None) -> None:
     path = store.project_path(root, project_id)
     if not path.exists():
         store.load_project(root, project_id)  # raises the friendly "no such project"
-    _console().print(history_table(root, project_id))
+    table = history_table(root, project_id) if gitrepo.is_repo(root) else None
+    if table is None or not table.row_count:
+        _out(f"{project_id} 还没有任何 git 提交记录（文件尚未提交，或不在 git 仓库中）。")
+        return
+    _console().print(table)
 
 
 @app.command()
