@@ -30,11 +30,13 @@ from dangjian_cli.workflow import (
     parse_closing_report,
     parse_points,
     possible,
+    promote,
     rectified,
     reject,
     resubmit,
     return_,
     score,
+    spend,
     terminate,
 )
 
@@ -167,11 +169,12 @@ STATUS_LABEL: dict[Status | None, str] = {
 STEP_LABEL = {
     "apply": "申报", "approve": "立项", "reject": "不予立项", "return": "退回修改",
     "mid-check": "中期检查", "rectified": "整改完成", "close": "结题", "score": "验收评分",
-    "accept": "验收", "terminate": "终止",
+    "accept": "验收", "terminate": "终止", "spend": "经费支出", "promote": "升级申报",
 }
 
 OPEN = (S.draft, S.applied, S.approved, S.rectifying, S.midchecked, S.closed)
-FINISHED = (S.rejected, S.accepted, S.failed, S.terminated)
+RUNNING = (S.approved, S.rectifying, S.midchecked, S.closed)  # approved, not yet decided: money may be spent
+FINISHED = (S.rejected, S.failed, S.terminated)  # an accepted project may still be promoted (003)
 
 # action → {from status: to status}; every pair not listed must be refused.
 ALLOWED: dict[str, dict[Status | None, Status]] = {
@@ -185,6 +188,8 @@ ALLOWED: dict[str, dict[Status | None, Status]] = {
     "score": {S.closed: S.closed},  # scoring records a sheet, the status stays
     "accept": {S.closed: S.accepted},  # the table's closed project has one sheet of 90
     "terminate": {s: S.terminated for s in OPEN},
+    "spend": {s: s for s in RUNNING},  # spending is recorded, the status stays
+    "promote": {S.accepted: S.applied},  # the new, linked application of the next type
 }
 
 # What the refusal must offer instead, by hand from DOMAIN.md's life of a project.
@@ -192,10 +197,11 @@ POSSIBLE_NOW: dict[Status | None, tuple[str, ...]] = {
     None: ("申报",),
     S.draft: ("申报", "终止"),
     S.applied: ("立项", "不予立项", "退回修改", "终止"),
-    S.approved: ("中期检查", "终止"),
-    S.rectifying: ("中期检查", "整改完成", "终止"),
-    S.midchecked: ("结题", "终止"),
-    S.closed: ("验收评分", "验收", "终止"),
+    S.approved: ("中期检查", "终止", "经费支出"),
+    S.rectifying: ("中期检查", "整改完成", "终止", "经费支出"),
+    S.midchecked: ("结题", "终止", "经费支出"),
+    S.closed: ("验收评分", "验收", "终止", "经费支出"),
+    S.accepted: ("升级申报",),
 }
 
 DO: dict[str, Callable[[Any, Context], Project]] = {
@@ -209,6 +215,8 @@ DO: dict[str, Callable[[Any, Context], Project]] = {
     "score": lambda p, c: score(p, c, reviewer=person("孙评委"), points=pts(17, 17, 17, 17, 17)),
     "accept": lambda p, c: accept(p, c),
     "terminate": lambda p, c: terminate(p, c, reason="支部撤并"),
+    "spend": lambda p, c: spend(p, c, amount=Decimal("120.50"), item="学习资料"),
+    "promote": lambda p, c: promote(p, c, "2026-机电-001"),
 }
 
 ALL_STATUSES: list[Status | None] = [None, *Status]
@@ -227,7 +235,7 @@ def table_project(status: Status | None) -> Project | None:
 
 def test_table_covers_every_action_and_status() -> None:
     assert set(DO) == set(STEP_LABEL) == set(ALLOWED)
-    assert len(TABLE) == 10 * 11
+    assert len(TABLE) == 12 * 11
 
 
 @pytest.mark.parametrize(("action", "status"), TABLE)
@@ -237,7 +245,7 @@ def test_action_in_status(action: str, status: Status | None) -> None:
     if status in ALLOWED[action]:
         after = run(project, ctx())
         assert after.status is ALLOWED[action][status]
-        assert after.id == NEW_ID
+        assert after.id == ("2026-机电-001" if action == "promote" else NEW_ID)
         return
     message = refusal(lambda: run(project, ctx()))
     assert f"“{STATUS_LABEL[status]}”" in message

@@ -9,16 +9,17 @@ import datetime as dt
 import json
 import re
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import gitrepo, store, workflow
-from dangjian_cli.config import PRESETS, Config, Role, preset_text
+from dangjian_cli import awards, gitrepo, store, workflow
+from dangjian_cli.config import PRESETS, Config, Person, Role, Rubric, preset_text
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, Status
+from dangjian_cli.scoring import Placing
 from dangjian_cli.workflow import Actor, Context
 
 GITIGNORE = "# dj 生成的表格和临时文件不进入版本库\nout/\n__pycache__/\n.*.tmp\n"
@@ -43,6 +44,16 @@ class Outcome:
     project: Project
     path: Path
     commit: str | None  # None when no commit was made
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    """One project's line in a reviewer's score sheet file."""
+
+    where: str  # “第 3 行”
+    project_id: str
+    points: dict[str, str]
+    comment: str = ""
 
 
 _AS = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
@@ -116,31 +127,47 @@ def _summary(action: str, before: Project | None, after: Project) -> str:
 def _record(session: Session, action: str, before: Project | None, after: Project,
             summary: str | None = None) -> Outcome:
     """Write the new record and make the one commit of this step (or roll back)."""
+    return _record_many(session, action, [(before, after)], summary)[0]
+
+
+def _record_many(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]],
+                 summary: str | None = None) -> list[Outcome]:
+    """Write every changed record and make one commit holding exactly those files (or roll all back)."""
     root = session.root
-    path = store.project_path(root, after.id)
-    old = path.read_bytes() if path.exists() else None
-    store.write_project(root, after)
-    if not session.commit:
-        return Outcome(after, path, None)
+    paths = [store.project_path(root, after.id) for _, after in changes]
+    old = {path: path.read_bytes() if path.exists() else None for path in paths}
+    try:
+        for _, after in changes:
+            store.write_project(root, after)
+        sha = _commit(session, action, changes, summary) if session.commit else None
+    except BaseException:
+        for path, data in old.items():
+            if data is None:
+                path.unlink(missing_ok=True)
+            else:
+                store.atomic_write_bytes(path, data)
+        raise
+    return [Outcome(after, path, sha) for (_, after), path in zip(changes, paths, strict=True)]
+
+
+def _commit(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]],
+            summary: str | None) -> str:
+    before, after = changes[0]
+    ids = [a.id for _, a in changes]
+    statuses = {(b.status.value if b else "new", a.status.value) for b, a in changes}
     trailers = {
         "Dj-Action": action,
-        "Dj-Project": after.id,
-        "Dj-From": before.status.value if before else "new",
-        "Dj-To": after.status.value,
+        "Dj-Project": ", ".join(ids),
+        "Dj-From": ", ".join(sorted({f for f, _ in statuses})),
+        "Dj-To": ", ".join(sorted({t for _, t in statuses})),
         "Dj-Actor": str(session.actor),
         "Dj-Entered-By": str(session.entered_by) if session.entered_by else "",
-        "Dj-Date": str(workflow.last_step_date(after) or ""),
+        "Dj-Date": str(workflow.last_step_date(after) or "") if len(changes) == 1 else "",
     }
-    text = gitrepo.message(f"{action} {after.id}: {summary or _summary(action, before, after)}", trailers)
-    try:
-        sha = gitrepo.commit(root, [path], text, author=session.author, when=session.when)
-    except BaseException:
-        if old is None:
-            path.unlink(missing_ok=True)
-        else:
-            store.atomic_write(path, old.decode("utf-8"))
-        raise
-    return Outcome(after, path, sha)
+    target = after.id if len(ids) == 1 else f"{ids[0]} 等 {len(ids)} 个项目"
+    text = gitrepo.message(f"{action} {target}: {summary or _summary(action, before, after)}", trailers)
+    paths = [store.project_path(session.root, i) for i in ids]
+    return gitrepo.commit(session.root, paths, text, author=session.author, when=session.when)
 
 
 def _refuse_dirty(session: Session, project_id: str) -> None:
@@ -175,6 +202,7 @@ def apply_new(session: Session, fields: Mapping[str, Any], on: dt.date | None = 
     cycle = session.config.cycle
     new_id = store.next_id(session.root, cycle, unit.code)
     project = workflow.apply(fields, ctx, new_id)
+    awards.check_quota(session.config, unit, store.iter_unit_projects(session.root, cycle, unit.code), project)
     _refuse_dirty(session, new_id)
     return _record(session, "apply", None, project)
 
@@ -233,6 +261,118 @@ def terminate(session: Session, project_id: str, *, reason: str, on: dt.date | N
                 lambda p, ctx: workflow.terminate(p, ctx, reason=reason), on)
 
 
+def spend(session: Session, project_id: str, *, amount: Decimal, item: str, receipt: str = "",
+          on: dt.date | None = None) -> Outcome:
+    return step(session, project_id, "spend",
+                lambda p, ctx: workflow.spend(p, ctx, amount=amount, item=item, receipt=receipt), on)
+
+
+def promote(session: Session, project_id: str, *, on: dt.date | None = None) -> Outcome:
+    """Create the linked application of the next type in the current cycle (003)."""
+    parent = store.load_project(session.root, project_id)
+    unit = session.config.unit(parent.unit)
+    code = unit.code if unit else project_id.split("-")[1]
+    taken = [p.id for p in store.iter_unit_projects(session.root, session.config.cycle, code) if p.parent == parent.id]
+    if taken:
+        raise DjError(f"项目 {parent.id} 已经升级申报过（{'、'.join(taken)}），不能重复升级。")
+    new_id = store.next_id(session.root, session.config.cycle, code)
+    child = workflow.promote(parent, _context(session, on), new_id)
+    if unit is not None:
+        awards.check_quota(session.config, unit, store.iter_unit_projects(session.root, child.cycle, code), child)
+    _refuse_dirty(session, new_id)
+    return _record(session, "promote", None, child, f"由 {parent.id} 升级为{child.type}，申报《{child.title}》")
+
+
+def _person(config: Config, name: str, what: str) -> Person:
+    person = config.person(name)
+    if person is None:
+        raise DjError(f"{what}“{name}”不在 dj.yaml 的 people 中；请用姓名或邮箱指定已登记的人员。")
+    return person
+
+
+def defense(session: Session, project_id: str, *, judge: str, points: Mapping[str, str],
+            comment: str = "", on: dt.date | None = None) -> Outcome:
+    person = _person(session.config, judge, "答辩评委")
+    return step(session, project_id, "defense",
+                lambda p, ctx: awards.defense(p, ctx, judge=person, points=points, comment=comment), on)
+
+
+def recommend(session: Session, project_id: str, *, on: dt.date | None = None) -> Outcome:
+    return step(session, project_id, "recommend", awards.recommend, on)
+
+
+def shortlist(session: Session, project_ids: Sequence[str], *, on: dt.date | None = None) -> list[Outcome]:
+    """The department's finalists, all in one commit."""
+    ctx = _context(session, on)
+    changes = []
+    for pid in dict.fromkeys(project_ids):
+        _refuse_dirty(session, pid)
+        before = store.load_project(session.root, pid)
+        changes.append((before, awards.shortlist(before, ctx)))
+    return _record_many(session, "shortlist", changes, f"确定 {len(changes)} 个项目入围答辩")
+
+
+_ID_COLUMNS = ("id", "项目编号")
+_COMMENT_COLUMNS = ("comment", "评审意见")
+
+
+def sheet_rows(rows: Sequence[tuple[str, dict[str, str]]], rubric: Rubric) -> list[SheetRow]:
+    """Rows of a filled-in sheet: the id, each criterion by its code or its Chinese name, a comment."""
+    by_name = {c.name: c.key for c in rubric.criteria}
+    out = []
+    for where, row in rows:
+        pid = next((row[k] for k in _ID_COLUMNS if row.get(k)), "")
+        if not pid:
+            raise DjError(f"评分表{where}没有项目编号；每行都要有 id（或“项目编号”）列。")
+        comment = next((row[k] for k in _COMMENT_COLUMNS if row.get(k)), "")
+        points = {by_name.get(k, k): v for k, v in row.items() if k not in _ID_COLUMNS + _COMMENT_COLUMNS}
+        out.append(SheetRow(where, pid, points, comment))
+    return out
+
+
+def score_sheet(session: Session, rows: Sequence[SheetRow], *, reviewer: str, defense_round: bool = False,
+                on: dt.date | None = None) -> list[Outcome]:
+    """One reviewer's sheet for many projects: every row checked first; one bad row, nothing written."""
+    person = _person(session.config, reviewer, "答辩评委" if defense_round else "评审专家")
+    ctx = _context(session, on)
+    changes, problems = [], []
+    for row in rows:
+        try:
+            _refuse_dirty(session, row.project_id)
+            before = store.load_project(session.root, row.project_id)
+            if defense_round:
+                after = awards.defense(before, ctx, judge=person, points=row.points, comment=row.comment)
+            else:
+                after = workflow.score(before, ctx, reviewer=person, points=row.points, comment=row.comment)
+            changes.append((before, after))
+        except DjError as e:
+            problems.append(f"{row.where}（{row.project_id}）：{e.message}")
+    if problems:
+        raise DjError(f"评分表有 {len(problems)} 行有误，全部未录入；请改正后重新录入：\n" + "\n".join(problems))
+    if not changes:
+        raise DjError("评分表中没有任何项目；请检查文件内容。")
+    return _record_many(session, "defense" if defense_round else "score", changes,
+                        f"录入{person.name}对 {len(changes)} 个项目的评分")
+
+
+def award(session: Session, *, cycle: str | None = None, order: Sequence[str] = (), competition: bool = False,
+          dry_run: bool = False, on: dt.date | None = None) -> tuple[list[Placing], list[Outcome]]:
+    """Rank the cycle, fill the tiers, write every changed award in one commit (unless dry_run)."""
+    projects = list(store.iter_projects(session.root, cycle or session.config.cycle))
+    rank = awards.competition_award if competition else awards.award
+    placings, changed = rank(projects, _context(session, on), order)
+    if dry_run or not changed:
+        return placings, []
+    before = {p.id: p for p in projects}
+    for p in changed:
+        _refuse_dirty(session, p.id)
+    winners = sum(1 for pl in placings if pl.award)
+    what = session.config.competition.name if competition and session.config.competition else "评比表彰"
+    outcomes = _record_many(session, "competition-award" if competition else "award",
+                            [(before[p.id], p) for p in changed], f"{what}：{winners} 个项目获奖")
+    return placings, outcomes
+
+
 # --- setting up a data repository -------------------------------------------------------
 
 
@@ -241,6 +381,26 @@ def _set_line(text: str, key: str, value: str) -> str:
     line = f"{key}: {json.dumps(value, ensure_ascii=False)}"
     new, count = re.subn(rf"^{key}:.*$", lambda _: line, text, count=1, flags=re.M)
     return new if count else f"{line}\n{text}"
+
+
+_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _shift_calendar(text: str, years: int) -> str:
+    """Move the preset's calendar to the chosen cycle: 2025-05-10 becomes 2026-05-10 for cycle 2026."""
+    if not years:
+        return text
+
+    def shift(m: re.Match[str]) -> str:
+        day = min(int(m.group(3)), 28) if m.group(2) == "02" else int(m.group(3))
+        return f"{int(m.group(1)) + years:04d}-{m.group(2)}-{day:02d}"
+
+    out, inside = [], False
+    for line in text.splitlines(keepends=True):
+        if not line.startswith((" ", "#", "\n")):
+            inside = line.startswith("calendar:")
+        out.append(_DAY.sub(shift, line) if inside and not line.lstrip().startswith("#") else line)
+    return "".join(out)
 
 
 def init(target: Path, *, preset: str = "college", org: str | None = None, cycle: str | None = None,
@@ -254,7 +414,11 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
         config_text = preset_text(preset)
     if org:
         config_text = _set_line(config_text, "org", org)
-    config_text = _set_line(config_text, "cycle", cycle or str((today or dt.date.today()).year))
+    preset_cycle = str(store.parse_yaml(config_text, store.CONFIG_FILE).get("cycle", ""))
+    new_cycle = cycle or str((today or dt.date.today()).year)
+    config_text = _set_line(config_text, "cycle", new_cycle)
+    if preset_cycle.isdigit() and new_cycle.isdigit():
+        config_text = _shift_calendar(config_text, int(new_cycle) - int(preset_cycle))
     if (target / store.CONFIG_FILE).exists():
         raise DjError(f"{target} 已经是 dj 数据仓库（已有 {store.CONFIG_FILE}）；无需再次初始化。")
     store.validate(Config, store.parse_yaml(config_text, store.CONFIG_FILE), store.CONFIG_FILE)

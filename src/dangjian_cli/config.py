@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
@@ -24,6 +25,7 @@ class Role(StrEnum):
     clerk = "clerk"
     approver = "approver"
     reviewer = "reviewer"
+    judge = "judge"
     applicant = "applicant"
 
 
@@ -31,6 +33,7 @@ ROLE_LABELS = {
     Role.clerk: "组织部干事（clerk）",
     Role.approver: "审批人（approver）",
     Role.reviewer: "评审专家（reviewer）",
+    Role.judge: "答辩评委（judge）",
     Role.applicant: "申报人（applicant）",
 }
 
@@ -62,13 +65,17 @@ class Person(Record):
     name: str = Field(title="姓名")
     email: str = Field(title="邮箱", description="与 git 的 user.email 一致，用来识别操作人")
     unit: str = Field(default="", title="所在单位")
-    roles: list[Role] = Field(default_factory=list, title="角色", description="clerk、approver、reviewer、applicant")
+    roles: list[Role] = Field(default_factory=list, title="角色",
+                              description="clerk、approver、reviewer、judge、applicant")
 
 
 class Criterion(Record):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$", title="代码", description="评分表中使用的英文代码")
     name: str = Field(title="评分项")
     max: Annotated[Decimal, Field(gt=0)] = Field(title="满分")
+    weight: Annotated[Decimal, Field(gt=0)] = Field(
+        default=Decimal(1), title="权重", description="该项得分乘以权重后计入总分，默认 1"
+    )
     description: str = Field(default="", title="评分要点")
 
 
@@ -77,28 +84,92 @@ class Grade(Record):
     min: Decimal = Field(title="最低分")
 
 
-class Acceptance(Record):
-    criteria: list[Criterion] = Field(min_length=1, title="验收评分标准")
-    pass_line: Decimal = Field(default=Decimal(60), title="合格线")
+class Rubric(Record):
+    """A panel's score sheet: what is scored, and when the highest and lowest totals are dropped."""
+
+    criteria: list[Criterion] = Field(min_length=1, title="评分标准")
     trim_from: int = Field(
         default=5,
         ge=3,
         title="去掉最高分和最低分的最少评委数",
         description="评委人数达到此数时去掉一个最高分和一个最低分后取平均",
     )
-    grades: list[Grade] = Field(default_factory=list, title="等次划分", description="按最低分从高到低排列")
 
     @model_validator(mode="after")
-    def _keys_unique(self) -> Acceptance:
+    def _keys_unique(self) -> Rubric:
         keys = [c.key for c in self.criteria]
         if len(keys) != len(set(keys)):
             raise ValueError("评分标准的代码不能重复")
-        self.grades.sort(key=lambda g: g.min, reverse=True)
         return self
 
     @property
     def max_total(self) -> Decimal:
-        return sum((c.max for c in self.criteria), Decimal(0))
+        return sum((c.max * c.weight for c in self.criteria), Decimal(0))
+
+
+class Acceptance(Rubric):
+    pass_line: Decimal = Field(default=Decimal(60), title="合格线")
+    grades: list[Grade] = Field(default_factory=list, title="等次划分", description="按最低分从高到低排列")
+
+    @model_validator(mode="after")
+    def _grades_descending(self) -> Acceptance:
+        self.grades.sort(key=lambda g: g.min, reverse=True)
+        return self
+
+
+class Tier(Record):
+    name: str = Field(title="奖项名称", description="如 优秀成果、一等奖")
+    min: int = Field(default=0, ge=0, title="最少名额", description="仅供参考：名额按 max 从高分到低分填满")
+    max: int = Field(ge=1, title="最多名额")
+
+
+class Awards(Record):
+    """评比表彰: projects at or above min_total fill the tiers in order of total (001, 003)."""
+
+    min_total: Decimal = Field(default=Decimal(0), title="参评最低分", description="001：总评 85 分以上")
+    tiers: list[Tier] = Field(min_length=1, title="奖项与名额", description="按奖项高低排列")
+
+
+class Quota(Record):
+    """003: a township proposes 2–3 innovation projects a year, a department 1–2."""
+
+    kind: str = Field(title="单位类别", description="与 units[].kind 对应，如 township、department")
+    min: int = Field(default=0, ge=0, title="每年度最少项目数")
+    max: int | None = Field(default=None, ge=1, title="每年度最多项目数")
+    types: list[str] = Field(default_factory=list, title="计入名额的项目类型", description="留空则所有类型都计入")
+    categories: list[str] = Field(default_factory=list, title="计入名额的项目类别", description="留空则所有类别都计入")
+
+
+class Calendar(Record):
+    """The cycle's dates; `dj due` reports what is late or due soon."""
+
+    design: dt.date | None = Field(default=None, title="项目设计", description="001：每年 4 月上旬")
+    apply_by: dt.date | None = Field(default=None, title="申报截止", description="001：5 月上旬；003：4 月 15 日")
+    review_by: dt.date | None = Field(default=None, title="评审立项截止")
+    midcheck_by: dt.date | None = Field(default=None, title="中期检查截止", description="001：次年 3 月")
+    close_by: dt.date | None = Field(default=None, title="结题截止")
+    accept_by: dt.date | None = Field(default=None, title="验收截止", description="001：次年 5 月中下旬")
+    award_by: dt.date | None = Field(default=None, title="评比表彰截止")
+    recommend_by: dt.date | None = Field(default=None, title="创新活动推荐截止", description="002：6 月 2 日前")
+
+
+class RecommendQuota(Record):
+    kind: str = Field(title="单位类别", description="units[].kind；写 * 表示其他所有单位")
+    min: int = Field(ge=0, title="最少推荐项数", description="002：学院党委不少于 2 项，其他不少于 1 项")
+
+
+class Competition(Record):
+    """002: units recommend, the department shortlists, finalists defend, judges score."""
+
+    name: str = Field(default="基层党建工作创新项目奖", title="奖项名称")
+    recommend: list[RecommendQuota] = Field(default_factory=list, title="推荐名额")
+    defense: Rubric = Field(title="答辩评分标准")
+    awards: Awards = Field(title="奖项与名额")
+
+    def recommend_min(self, kind: str) -> int:
+        exact = next((q.min for q in self.recommend if q.kind == kind), None)
+        fallback = next((q.min for q in self.recommend if q.kind == "*"), 0)
+        return fallback if exact is None else exact
 
 
 class Config(Record):
@@ -111,6 +182,10 @@ class Config(Record):
     units: list[Unit] = Field(default_factory=list, title="二级党组织")
     people: list[Person] = Field(default_factory=list, title="人员与角色")
     acceptance: Acceptance = Field(title="验收")
+    awards: Awards | None = Field(default=None, title="评比表彰")
+    quotas: list[Quota] = Field(default_factory=list, title="申报名额", description="按单位类别限定每年度项目数")
+    calendar: Calendar = Field(default_factory=Calendar, title="工作日程")
+    competition: Competition | None = Field(default=None, title="创新项目评比", description="002 的推荐、答辩和评奖")
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -135,6 +210,9 @@ class Config(Record):
             if p.email.lower() == key.lower():
                 return p
         return next((p for p in self.people if p.name == key), None)
+
+    def quota(self, kind: str) -> Quota | None:
+        return next((q for q in self.quotas if q.kind == kind), None)
 
 
 def preset_text(name: str) -> str:

@@ -149,11 +149,8 @@ class ScoreSheet(Record):
     email: str = Field(default="", title="评审人邮箱")
     date: dt.date = Field(title="评分日期")
     points: dict[str, Points] = Field(title="各项得分", description="评分标准代码 → 得分")
+    total: Decimal = Field(title="合计", description="各项得分（乘以权重）之和")
     comment: str = Field(default="", title="评审意见")
-
-    @property
-    def total(self) -> Decimal:
-        return sum(self.points.values(), Decimal(0))
 
 
 class Result(Record):
@@ -163,6 +160,25 @@ class Result(Record):
     grade: str = Field(default="", title="等次")
     passed: Literal["yes", "no"] = Field(title="是否通过", description="yes：通过；no：未通过")
     award: str = Field(default="", title="表彰奖项")
+    retained: Money | None = Field(default=None, title="结余经费留存支部（元）", description="001：验收后结余归支部")
+
+
+class Spending(Record):
+    date: dt.date = Field(title="支出日期")
+    amount: Money = Field(title="金额（元）")
+    item: str = Field(min_length=1, title="用途")
+    receipt: str = Field(default="", title="票据号")
+
+
+class Entry(Record):
+    """A project's part in the innovation competition (002)."""
+
+    recommended: dt.date = Field(title="推荐日期")
+    recommended_by: str = Field(title="推荐人")
+    shortlisted: dt.date | None = Field(default=None, title="入围答辩日期")
+    scores: list[ScoreSheet] = Field(default_factory=list, title="答辩评分")
+    total: Decimal | None = Field(default=None, title="答辩得分")
+    award: str = Field(default="", title="获奖")
 
 
 class StageRecord(Record):
@@ -209,10 +225,24 @@ class Project(Record):
     result: Result | None = Field(default=None, title="验收结果")
     past_stages: list[StageRecord] = Field(default_factory=list, title="已完成阶段")
     termination: Decision | None = Field(default=None, title="终止")
+    spending: list[Spending] = Field(default_factory=list, title="经费支出")
+    competition: Entry | None = Field(default=None, title="创新项目评比")
 
     @property
     def budget_total(self) -> Decimal:
         return sum((line.amount for line in self.budget), Decimal(0))
+
+    @property
+    def granted(self) -> Decimal:
+        return self.approval.funding if self.approval else Decimal(0)
+
+    @property
+    def spent(self) -> Decimal:
+        return sum((s.amount for s in self.spending), Decimal(0))
+
+    @property
+    def balance(self) -> Decimal:
+        return self.granted - self.spent
 
     @property
     def open_rectification(self) -> Rectification | None:

@@ -66,6 +66,20 @@ def _pairs(project: Project) -> list[tuple[str, str]]:
                      + (f"，{res.award}" if res.award else "")))
     if p.termination:
         rows.append(("终止", f"{p.termination.date} {p.termination.by}：{p.termination.reason}"))
+    if p.approval:
+        lines = [f"{s.date} {s.item} {s.amount} 元" + (f"（票据 {s.receipt}）" if s.receipt else "")
+                 for s in p.spending]
+        money = f"资助 {p.granted} 元，已支出 {p.spent} 元，结余 {p.balance} 元"
+        if p.result and p.result.retained is not None:
+            money += f"（验收后 {p.result.retained} 元留存支部）"
+        rows.append(("经费", "\n".join([money, *lines])))
+    if p.competition:
+        c = p.competition
+        text = f"{c.recommended} 由 {c.recommended_by} 推荐" + (f"；{c.shortlisted} 入围答辩" if c.shortlisted else "")
+        text += "".join(f"\n答辩评分 {s.date} {s.reviewer}：{s.total} 分" for s in c.scores)
+        if c.total is not None:
+            text += f"\n答辩得分 {c.total}" + (f"，获{c.award}" if c.award else "")
+        rows.append(("创新项目评比", text))
     return rows
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import os
 import re
 import tempfile
@@ -86,8 +88,15 @@ def decode(raw: bytes, shown: str) -> str:
 
 def parse_yaml(text: str, shown: str) -> dict[str, Any]:
     """Parse one YAML document into dicts, lists and strings only."""
+    data = _load(text, shown)
+    if not isinstance(data, dict):
+        raise DjError(f"文件 {shown} 的内容应是“键: 值”形式的表，现在不是；请检查文件内容。")
+    return data
+
+
+def _load(text: str, shown: str) -> Any:
     try:
-        data = yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=_StrictLoader)
     except _Refused as e:
         raise DjError(f"文件 {shown} 第 {e.line} 行：{e.problem}；请改成普通的键和值后再试。") from None
     except yaml.YAMLError as e:
@@ -95,9 +104,6 @@ def parse_yaml(text: str, shown: str) -> dict[str, Any]:
         where = f"第 {mark.line + 1} 行" if mark is not None else ""
         problem = getattr(e, "problem", None) or str(e)
         raise DjError(f"文件 {shown} {where}不是正确的 YAML（{problem}）；请检查缩进和冒号后再试。") from None
-    if not isinstance(data, dict):
-        raise DjError(f"文件 {shown} 的内容应是“键: 值”形式的表，现在不是；请检查文件内容。")
-    return data
 
 
 def read_yaml(path: Path, shown: str) -> dict[str, Any]:
@@ -183,6 +189,33 @@ def iter_projects(root: Path, cycle: str | None = None) -> Iterator[Project]:
         yield validate(Project, read_yaml(path, display(path, root)), display(path, root))
 
 
+def read_rows(path: Path) -> list[tuple[str, dict[str, str]]]:
+    """A table a person filled in (a score sheet): CSV with a header row, or a YAML list of mappings.
+
+    Each row comes with where it stands in the file (“第 3 行”), for messages.
+    """
+    shown = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise DjError(f"找不到文件 {shown}；请检查路径。") from None
+    text = decode(raw, shown)
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        return [(f"第 {reader.line_num} 行", {str(k).strip(): (v or "").strip() for k, v in row.items() if k})
+                for row in reader]
+    items = _load(text, shown)
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise DjError(f"{shown} 应是一个列表，每项写一个项目的编号和各项得分（id: …，代码: 分数）；请改正后再试。")
+    return [(f"第 {n} 项", {str(k): str(v) for k, v in item.items()}) for n, item in enumerate(items, start=1)]
+
+
+def iter_unit_projects(root: Path, cycle: str, code: str) -> Iterator[Project]:
+    """One unit's projects in a cycle, found by file name without reading the others."""
+    for path in sorted((root / PROJECTS_DIR / cycle).glob(f"{cycle}-{code}-*.yaml")):
+        yield load_project(root, path.stem)
+
+
 def next_id(root: Path, cycle: str, code: str) -> str:
     """The next free number for a unit in a cycle, from the file names alone."""
     prefix = f"{cycle}-{code}-"
@@ -198,12 +231,16 @@ def next_id(root: Path, cycle: str, code: str) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder, fsync, then rename over."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

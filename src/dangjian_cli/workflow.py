@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from dangjian_cli import scoring
-from dangjian_cli.config import ROLE_LABELS, Config, Person, Role
+from dangjian_cli.config import ROLE_LABELS, Config, Person, Role, Rubric
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import (
     CLOSING_SECTIONS,
@@ -28,6 +28,7 @@ from dangjian_cli.model import (
     Rectification,
     Result,
     ScoreSheet,
+    Spending,
     StageRecord,
     Status,
     explain,
@@ -66,13 +67,17 @@ class Transition:
     sources: frozenset[Status | None]  # None: a project that does not exist yet
     roles: frozenset[Role]  # empty: anyone may do it
     command: str  # how a user starts it
+    in_order: bool = True  # False: dated on its own timeline (a receipt, a recommendation), not after the last step
+    next_step: bool = True  # False: a panel's or a cycle's business, not offered as a project's next step
 
 
-def _t(action: str, label: str, sources: set[Status | None], roles: set[Role], command: str) -> Transition:
-    return Transition(action, label, frozenset(sources), frozenset(roles), command)
+def _t(action: str, label: str, sources: set[Status | None], roles: set[Role], command: str,
+       in_order: bool = True, next_step: bool = True) -> Transition:
+    return Transition(action, label, frozenset(sources), frozenset(roles), command, in_order, next_step)
 
 
 _DESK = {Role.approver, Role.clerk}
+_RUNNING: set[Status | None] = {S.approved, S.rectifying, S.midchecked, S.closed}
 
 # The table reads like DOMAIN.md: step, who may take it, from which states.
 TRANSITIONS: dict[str, Transition] = {
@@ -90,20 +95,31 @@ TRANSITIONS: dict[str, Transition] = {
            "dj score ID --reviewer 姓名 --item 代码=分数 …"),
         _t("accept", "验收", {S.closed}, _DESK, "dj accept ID"),
         _t("terminate", "终止", set(OPEN_STATUSES), _DESK, "dj terminate ID --reason …"),
+        _t("spend", "经费支出", _RUNNING, set(), "dj spend ID 金额 用途", in_order=False),
+        _t("award", "评比表彰", {S.accepted}, _DESK, "dj award", in_order=False, next_step=False),
+        _t("promote", "升级申报", {S.accepted}, _DESK, "dj promote ID", in_order=False),
+        _t("recommend", "推荐参评", _RUNNING | {S.accepted}, set(), "dj recommend ID", in_order=False,
+           next_step=False),
+        _t("shortlist", "入围答辩", _RUNNING | {S.accepted}, _DESK, "dj shortlist ID …", in_order=False,
+           next_step=False),
+        _t("defense", "答辩评分", _RUNNING | {S.accepted}, {Role.judge, Role.clerk},
+           "dj score ID --round defense --reviewer 姓名 --item 代码=分数 …", in_order=False, next_step=False),
+        _t("competition-award", "评选创新项目奖", _RUNNING | {S.accepted}, _DESK, "dj award --competition",
+           in_order=False, next_step=False),
     )
 }
 
 
 def possible(project: Project) -> list[Transition]:
     """The steps the project's status allows now."""
-    return [t for t in TRANSITIONS.values() if project.status in t.sources]
+    return [t for t in TRANSITIONS.values() if t.next_step and project.status in t.sources]
 
 
 def _status_label(status: Status | None) -> str:
     return "尚未申报" if status is None else status.label
 
 
-def _begin(project: Project | None, action: str, ctx: Context) -> Transition:
+def begin(project: Project | None, action: str, ctx: Context) -> Transition:
     """Guards every step shares: state, role, and a believable date."""
     t = TRANSITIONS[action]
     status = project.status if project is not None else None
@@ -120,7 +136,7 @@ def _begin(project: Project | None, action: str, ctx: Context) -> Transition:
         )
     if ctx.on > ctx.today:
         raise DjError(f"日期 {ctx.on} 晚于今天（{ctx.today}），不能{t.label}；请用 --date 填写实际办理日期。")
-    if project is not None and (last := last_step_date(project)) and ctx.on < last:
+    if t.in_order and project is not None and (last := last_step_date(project)) and ctx.on < last:
         raise DjError(f"日期 {ctx.on} 早于该项目上一步的日期 {last}，不能{t.label}；请检查 --date。")
     return t
 
@@ -138,7 +154,7 @@ def last_step_date(project: Project) -> dt.date | None:
     return max(dates, default=None)
 
 
-def _update(project: Project, **changes: Any) -> Project:
+def update(project: Project, **changes: Any) -> Project:
     """A validated copy: a step can never produce a record the store would refuse."""
     data = project.model_dump()
     data.update(changes)
@@ -165,7 +181,7 @@ APPLICATION_FIELDS = (
 
 def apply(fields: Mapping[str, Any], ctx: Context, new_id: str) -> Project:
     """申报: a new application becomes a project with an id and status `applied`."""
-    _begin(None, "apply", ctx)
+    begin(None, "apply", ctx)
     unknown = sorted(set(fields) - set(APPLICATION_FIELDS))
     if unknown:
         raise DjError(f"申报内容中有不认识的字段：{'、'.join(unknown)}；申报只能填写 {', '.join(APPLICATION_FIELDS)}。")
@@ -183,11 +199,11 @@ def apply(fields: Mapping[str, Any], ctx: Context, new_id: str) -> Project:
 
 def resubmit(project: Project, fields: Mapping[str, Any], ctx: Context) -> Project:
     """申报 again after a return: the revised fields, status back to `applied`."""
-    _begin(project, "apply", ctx)
+    begin(project, "apply", ctx)
     unknown = sorted(set(fields) - set(APPLICATION_FIELDS))
     if unknown:
         raise DjError(f"申报内容中有不认识的字段：{'、'.join(unknown)}；申报只能填写 {', '.join(APPLICATION_FIELDS)}。")
-    revised = _update(project, **{k: v for k, v in fields.items() if v is not None},
+    revised = update(project, **{k: v for k, v in fields.items() if v is not None},
                       status=S.applied, applied=ctx.on, applicant=ctx.actor.name)
     _check_references(revised, ctx.config)
     return revised
@@ -225,25 +241,25 @@ def reference_problems(project: Project, config: Config) -> list[str]:
 def approve(project: Project, ctx: Context, *, opinion: str = "", doc_no: str = "",
             funding: Decimal | None = None) -> Project:
     """立项: funding defaults to the standard amount (001: 1000 元)."""
-    _begin(project, "approve", ctx)
+    begin(project, "approve", ctx)
     amount = ctx.config.funding.standard if funding is None else funding
     approval = {"date": ctx.on, "by": ctx.actor.name, "opinion": opinion.strip(), "funding": amount,
                 "doc_no": doc_no.strip()}
-    return _update(project, status=S.approved, approval=approval)
+    return update(project, status=S.approved, approval=approval)
 
 
 def reject(project: Project, ctx: Context, *, reason: str) -> Project:
-    _begin(project, "reject", ctx)
+    begin(project, "reject", ctx)
     why = _required(reason, "不予立项的理由（--reason）", "不予立项")
-    return _update(project, status=S.rejected,
+    return update(project, status=S.rejected,
                    rejection=Decision(date=ctx.on, by=ctx.actor.name, reason=why))
 
 
 def return_(project: Project, ctx: Context, *, reason: str) -> Project:
-    _begin(project, "return", ctx)
+    begin(project, "return", ctx)
     why = _required(reason, "退回修改的理由（--reason）", "退回修改")
     returned = Decision(date=ctx.on, by=ctx.actor.name, reason=why)
-    return _update(project, status=S.draft, returns=[*project.returns, returned])
+    return update(project, status=S.draft, returns=[*project.returns, returned])
 
 
 # --- implementation ------------------------------------------------------------------
@@ -252,7 +268,7 @@ def return_(project: Project, ctx: Context, *, reason: str) -> Project:
 def mid_check(project: Project, ctx: Context, *, result: str, opinion: str = "",
               deadline: dt.date | None = None, issues: str = "") -> Project:
     """中期检查: pass, or a rectification notice with a deadline (001, 003)."""
-    _begin(project, "mid-check", ctx)
+    begin(project, "mid-check", ctx)
     if result not in ("pass", "rectify"):
         raise DjError(f"检查结论“{result}”无效；--result 只能是 pass（通过）或 rectify（限期整改）。")
     check = MidCheck(stage=project.stage, date=ctx.on, by=ctx.actor.name, result=result, opinion=opinion.strip())
@@ -273,16 +289,16 @@ def mid_check(project: Project, ctx: Context, *, result: str, opinion: str = "",
         rectifications = [r.model_copy(update={"done": ctx.on}) if r.done is None else r
                           for r in rectifications]
         changes.update(status=S.rectifying, rectifications=[*rectifications, notice])
-    return _update(project, **changes)
+    return update(project, **changes)
 
 
 def rectified(project: Project, ctx: Context, *, note: str = "") -> Project:
-    _begin(project, "rectified", ctx)
+    begin(project, "rectified", ctx)
     rectifications = [
         r.model_copy(update={"done": ctx.on, "note": note.strip()}) if r.done is None else r
         for r in project.rectifications
     ]
-    return _update(project, status=S.midchecked, rectifications=rectifications)
+    return update(project, status=S.midchecked, rectifications=rectifications)
 
 
 _HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
@@ -332,7 +348,7 @@ def stage_start(project: Project) -> dt.date | None:
 
 def close(project: Project, ctx: Context, *, report: Mapping[str, str]) -> Project:
     """结题: only after the type's minimum months (003: innovation projects run a year first)."""
-    _begin(project, "close", ctx)
+    begin(project, "close", ctx)
     kind = ctx.config.project_type(project.type)
     start = stage_start(project)
     if kind is not None and kind.min_months and start is not None:
@@ -343,7 +359,7 @@ def close(project: Project, ctx: Context, *, report: Mapping[str, str]) -> Proje
                 f"最早可在 {earliest} 结题；请到期后再办理。"
             )
     closing = ClosingReport(date=ctx.on, **report)
-    return _update(project, status=S.closed, closing_report=closing)
+    return update(project, status=S.closed, closing_report=closing)
 
 
 # --- acceptance ----------------------------------------------------------------------
@@ -360,17 +376,16 @@ def parse_points(items: list[str]) -> dict[str, str]:
     return out
 
 
-def score(project: Project, ctx: Context, *, reviewer: Person, points: Mapping[str, str],
-          comment: str = "") -> Project:
-    """验收评分: one reviewer's sheet; scoring again replaces it."""
-    _begin(project, "score", ctx)
-    if Role.reviewer not in reviewer.roles:
-        raise DjError(f"{reviewer.name} 在 dj.yaml 中没有评审专家（reviewer）角色，不能评分；请换一位评审专家。")
+def score_sheet(project: Project, ctx: Context, rubric: Rubric, *, reviewer: Person, role: Role,
+                points: Mapping[str, str], comment: str = "") -> ScoreSheet:
+    """One panel member's sheet, checked against the rubric: role, 回避, every criterion within range."""
+    if role not in reviewer.roles:
+        raise DjError(f"{reviewer.name} 在 dj.yaml 中没有{ROLE_LABELS[role]}角色，不能评分；请换一位有此角色的人。")
     if ctx.actor.email.lower() != reviewer.email.lower() and not ctx.actor.has(frozenset({Role.clerk})):
         raise DjError(f"{ctx.actor.name} 不能替 {reviewer.name} 录入评分：代录纸质评分表是组织部干事（clerk）的工作。")
     if reviewer.unit and reviewer.unit == project.unit:
-        raise DjError(f"{reviewer.name} 与项目同属{project.unit}，按回避原则不能评分；请换一位其他单位的评审专家。")
-    criteria = {c.key: c for c in ctx.config.acceptance.criteria}
+        raise DjError(f"{reviewer.name} 与项目同属{project.unit}，按回避原则不能评分；请换一位其他单位的评委。")
+    criteria = {c.key: c for c in rubric.criteria}
     missing = [f"{c.key}（{c.name}）" for c in criteria.values() if c.key not in points]
     extra = [k for k in points if k not in criteria]
     if missing or extra:
@@ -386,37 +401,87 @@ def score(project: Project, ctx: Context, *, reviewer: Person, points: Mapping[s
         if not value.is_finite() or not Decimal(0) <= value <= c.max:
             raise DjError(f"{c.name}（{key}）的分数 {text} 超出范围；应在 0 到 {c.max} 之间。")
         parsed[key] = value
-    sheet = ScoreSheet(reviewer=reviewer.name, email=reviewer.email, date=ctx.on, points=parsed,
-                       comment=comment.strip())
-    # Replace in place, so a comment on a sheet stays with its reviewer.
-    same = [s.email.lower() == reviewer.email.lower() for s in project.scores]
-    scores = [sheet if hit else s for s, hit in zip(project.scores, same, strict=True)]
-    return _update(project, scores=scores if any(same) else [*scores, sheet])
+    return ScoreSheet(reviewer=reviewer.name, email=reviewer.email, date=ctx.on, points=parsed,
+                      total=scoring.sheet_total(parsed, rubric), comment=comment.strip())
+
+
+def put_sheet(sheets: list[ScoreSheet], sheet: ScoreSheet) -> list[ScoreSheet]:
+    """Scoring again replaces that reviewer's sheet in place, so its comment stays with its reviewer."""
+    same = [s.email.lower() == sheet.email.lower() for s in sheets]
+    replaced = [sheet if hit else s for s, hit in zip(sheets, same, strict=True)]
+    return replaced if any(same) else [*replaced, sheet]
+
+
+def score(project: Project, ctx: Context, *, reviewer: Person, points: Mapping[str, str],
+          comment: str = "") -> Project:
+    """验收评分: one reviewer's sheet; scoring again replaces it."""
+    begin(project, "score", ctx)
+    sheet = score_sheet(project, ctx, ctx.config.acceptance, reviewer=reviewer, role=Role.reviewer,
+                        points=points, comment=comment)
+    return update(project, scores=put_sheet(project.scores, sheet))
 
 
 def accept(project: Project, ctx: Context) -> Project:
     """验收: the panel's total decides; a passed stage of a multi-year project opens the next (003)."""
-    _begin(project, "accept", ctx)
+    begin(project, "accept", ctx)
     rules = ctx.config.acceptance
     if not project.scores:
         raise DjError(f"项目 {project.id} 还没有评分，不能验收；请先用 dj score 录入评审专家的评分。")
     total = scoring.trimmed_mean([s.total for s in project.scores], rules.trim_from)
     passed = total >= rules.pass_line
+    final = not (passed and project.stage < project.stages)
     result = Result(date=ctx.on, by=ctx.actor.name, total=total,
                     grade=scoring.grade(total, rules) if passed else "",
-                    passed="yes" if passed else "no")
-    if passed and project.stage < project.stages:
+                    passed="yes" if passed else "no",
+                    # 001: what is left of the grant after acceptance stays with the branch.
+                    retained=project.balance if passed and final and project.approval else None)
+    if not final:
         assert project.closing_report is not None
         done = StageRecord(stage=project.stage, closing_report=project.closing_report,
                            scores=project.scores, result=result)
-        return _update(project, status=S.approved, stage=project.stage + 1,
+        return update(project, status=S.approved, stage=project.stage + 1,
                        past_stages=[*project.past_stages, done], closing_report=None,
                        scores=[], result=None)
-    return _update(project, status=S.accepted if passed else S.failed, result=result)
+    return update(project, status=S.accepted if passed else S.failed, result=result)
 
 
 def terminate(project: Project, ctx: Context, *, reason: str) -> Project:
-    _begin(project, "terminate", ctx)
+    begin(project, "terminate", ctx)
     why = _required(reason, "终止的理由（--reason）", "终止项目")
-    return _update(project, status=S.terminated,
+    return update(project, status=S.terminated,
                    termination=Decision(date=ctx.on, by=ctx.actor.name, reason=why))
+
+
+# --- money and promotion -------------------------------------------------------------
+
+
+def spend(project: Project, ctx: Context, *, amount: Decimal, item: str, receipt: str = "") -> Project:
+    """经费支出: only from the grant's balance (001: 1000 元 per project)."""
+    begin(project, "spend", ctx)
+    what = _required(item, "用途", "登记支出")
+    assert project.approval is not None  # every running status comes after approval
+    if ctx.on < project.approval.date:
+        raise DjError(f"支出日期 {ctx.on} 早于立项日期 {project.approval.date}；请检查 --date。")
+    if amount <= 0:
+        raise DjError(f"支出金额应大于 0，而填写的是 {amount}；请改正。")
+    if amount > project.balance:
+        raise DjError(
+            f"项目 {project.id} 经费余额只有 {project.balance} 元"
+            f"（资助 {project.granted} 元，已支出 {project.spent} 元），不能再支出 {amount} 元；"
+            f"请核对金额，或按规定申请追加经费。"
+        )
+    entry = Spending(date=ctx.on, amount=amount, item=what, receipt=receipt.strip())
+    return update(project, spending=[*project.spending, entry])
+
+
+def promote(project: Project, ctx: Context, new_id: str) -> Project:
+    """003: an accepted 小试 becomes a 中试 application (and a 中试 a 大试), linked by `parent`."""
+    begin(project, "promote", ctx)
+    kind = ctx.config.project_type(project.type)
+    if kind is None or not kind.next:
+        raise DjError(f"项目类型“{project.type}”在 dj.yaml 中没有可升级的下一类型（types[].next），不能升级申报。")
+    assert project.result is not None
+    if ctx.on < project.result.date:
+        raise DjError(f"升级申报日期 {ctx.on} 早于验收日期 {project.result.date}；请检查 --date。")
+    carried = project.model_dump(include=set(APPLICATION_FIELDS) - {"type", "parent", "stages"})
+    return apply({**carried, "type": kind.next, "parent": project.id}, ctx, new_id)
