@@ -342,19 +342,42 @@ def close(
 @app.command()
 def score(
     ctx: typer.Context,
-    project_id: IdArg,
-    reviewer: Annotated[str, typer.Option(help="评审专家的姓名或邮箱")],
-    item: Annotated[list[str], typer.Option("--item", help="评分项：代码=分数，每项一个 --item")],
+    project_id: Annotated[str | None, typer.Argument(help="项目编号；用 --sheet 时不填", metavar="[ID]")] = None,
+    reviewer: Annotated[str, typer.Option(help="评审专家（或答辩评委）的姓名或邮箱")] = "",
+    item: Annotated[list[str] | None, typer.Option("--item", help="评分项：代码=分数，每项一个 --item")] = None,
+    sheet: Annotated[Path | None, typer.Option(help="一位评委对多个项目的评分表（.csv 或 .yaml）")] = None,
+    round_: Annotated[str, typer.Option("--round", help="acceptance：验收评分；defense：答辩评分")] = "acceptance",
     comment: Annotated[str, typer.Option(help="评审意见")] = "",
     on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
 ) -> None:
-    """录入一位评审专家的验收评分（再次录入则替换该专家的评分）。
+    """录入一位评委的评分（再次录入则替换该评委的评分）；--sheet 一次录入多个项目，有一行错则全部不录入。
 
     例：dj score 2025-机电-003 --reviewer 钱评委 --item completeness=18 --item process_system=17 …
+    例：dj score --sheet 钱评委评分表.csv --reviewer 钱评委
     """
+    if round_ not in ("acceptance", "defense"):
+        raise typer.BadParameter("只能是 acceptance（验收评分）或 defense（答辩评分）。", param_hint="--round")
+    if not reviewer:
+        raise typer.BadParameter("请用 --reviewer 指定评委的姓名或邮箱。", param_hint="--reviewer")
+    if (sheet is None) == (project_id is None):
+        raise typer.BadParameter("请写项目编号和 --item，或只用 --sheet 指定评分表，二者选一。",
+                                 param_hint="ID / --sheet")
     session = _session(ctx, repo, as_, no_commit)
-    points = workflow.parse_points(item)
-    outcome = actions.score(session, project_id, reviewer=reviewer, points=points, comment=comment, on=on)
+    defense = round_ == "defense"
+    if sheet is not None:
+        rubric = session.config.competition.defense if defense and session.config.competition \
+            else session.config.acceptance
+        rows = actions.sheet_rows(store.read_rows(sheet), rubric)
+        outcomes = actions.score_sheet(session, rows, reviewer=reviewer, defense_round=defense, on=on)
+        for outcome in outcomes:
+            _done(session, outcome, "已录入评分")
+        return
+    assert project_id is not None
+    points = workflow.parse_points(item or [])
+    if defense:
+        outcome = actions.defense(session, project_id, judge=reviewer, points=points, comment=comment, on=on)
+    else:
+        outcome = actions.score(session, project_id, reviewer=reviewer, points=points, comment=comment, on=on)
     _done(session, outcome, "已录入评分")
 
 
@@ -384,6 +407,192 @@ def terminate(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: Date
     """
     session = _session(ctx, repo, as_, no_commit)
     _done(session, actions.terminate(session, project_id, reason=reason, on=on), "已终止")
+
+
+@app.command()
+def spend(
+    ctx: typer.Context, project_id: IdArg,
+    amount: Annotated[Decimal, typer.Argument(parser=_money, help="金额（元），如 380 或 45.50", metavar="金额")],
+    item: Annotated[str, typer.Argument(help="用途", metavar="用途")],
+    receipt: Annotated[str, typer.Option(help="票据号")] = "",
+    on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
+) -> None:
+    """登记一笔经费支出；超出结余的支出会被拒绝。
+
+    例：dj spend 2025-机电-003 380 星级党员公示栏制作 --receipt 0012345 --date 2025-07-02
+    """
+    session = _session(ctx, repo, as_, no_commit)
+    outcome = actions.spend(session, project_id, amount=amount, item=item, receipt=receipt, on=on)
+    _done(session, outcome, "已登记支出")
+    p = outcome.project
+    _out(f"资助 {p.granted} 元，已支出 {p.spent} 元，结余 {p.balance} 元")
+
+
+@app.command()
+def promote(ctx: typer.Context, project_id: IdArg, on: DateOpt = None, repo: RepoOpt = None,
+            as_: AsOpt = None, no_commit: NoCommitOpt = False) -> None:
+    """升级申报：验收通过的项目按 types[].next 升级（创新探索型 → 典型示范型 → 制度推广型），生成新的申报。
+
+    例：dj promote 2025-机电-002
+    """
+    session = _session(ctx, repo, as_, no_commit)
+    outcome = actions.promote(session, project_id, on=on)
+    _done(session, outcome, f"已由 {project_id} 升级申报")
+    _out(outcome.project.id)
+
+
+@app.command()
+def recommend(ctx: typer.Context, project_id: IdArg, on: DateOpt = None, repo: RepoOpt = None,
+              as_: AsOpt = None, no_commit: NoCommitOpt = False) -> None:
+    """二级党组织推荐项目参加创新项目评比（在 calendar.recommend_by 之前）。
+
+    例：dj recommend 2025-机电-001
+    """
+    session = _session(ctx, repo, as_, no_commit)
+    _done(session, actions.recommend(session, project_id, on=on), "已推荐参评")
+
+
+@app.command()
+def shortlist(ctx: typer.Context, project_ids: Annotated[list[str], typer.Argument(help="入围项目的编号",
+                                                                                   metavar="ID...")],
+              on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False) -> None:
+    """组织部初步审核，确定入围终审答辩的项目（一次提交）。
+
+    例：dj shortlist 2025-机电-001 2025-外语-001
+    """
+    session = _session(ctx, repo, as_, no_commit)
+    for outcome in actions.shortlist(session, project_ids, on=on):
+        _done(session, outcome, "已入围答辩")
+
+
+def _placings_table(title: str, placings: list[Any]) -> Any:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in ("名次", "编号", "总分", "奖项"):
+        table.add_column(column, no_wrap=True)
+    for pl in placings:
+        table.add_row(str(pl.rank), pl.project_id, str(pl.total), pl.award or "—")
+    return table
+
+
+@app.command()
+def award(
+    ctx: typer.Context,
+    cycle: Annotated[str | None, typer.Option(help="年度（默认 dj.yaml 的 cycle）")] = None,
+    order: Annotated[str, typer.Option(help="评审组议定的同分项目先后：编号,编号,…")] = "",
+    competition: Annotated[bool, typer.Option("--competition", help="评选创新项目奖（按答辩得分）")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示排名，不写入")] = False,
+    on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
+) -> None:
+    """评比表彰：按总分排名，依次填满各奖项名额，写入获奖项目（一次提交）；同分跨名额界线时须用 --order 议定。
+
+    例：dj award --dry-run
+    例：dj award --order 2025-机电-001,2025-外语-001
+    """
+    session = _session(ctx, repo, as_, no_commit)
+    ids = [i.strip() for i in order.split(",") if i.strip()]
+    placings, outcomes = actions.award(session, cycle=cycle, order=ids, competition=competition,
+                                       dry_run=dry_run, on=on)
+    name = session.config.competition.name if competition and session.config.competition else "评比表彰"
+    _console().print(_placings_table(f"{name}排名（{cycle or session.config.cycle} 年度）", placings))
+    if dry_run:
+        _out("试排名，未写入任何文件。")
+    elif not outcomes:
+        _out("获奖结果与记录一致，无需修改。")
+    for outcome in outcomes:
+        _done(session, outcome, "已写入奖项")
+
+
+@app.command()
+def due(
+    ctx: typer.Context,
+    today: Annotated[dt.date | None, typer.Option(parser=_date, metavar="YYYY-MM-DD",
+                                                  help="以哪一天为“今天”（默认今天）")] = None,
+    unit: Annotated[str | None, typer.Option(help="只看某个单位（名称或代码）")] = None,
+    as_json: JsonOpt = False, repo: RepoOpt = None,
+) -> None:
+    """列出已逾期和 30 天内到期的事项（按项目和单位），依据 dj.yaml 的 calendar 和整改期限。
+
+    例：dj due --today 2026-03-01 --unit 机电
+    """
+    from dangjian_cli.due import due as due_items
+
+    root = _root(ctx, repo)
+    config = store.load_config(root)
+    day = today or dt.date.today()
+    name = next((u.name for u in config.units if unit in (u.name, u.code)), unit) if unit else None
+    items = due_items(list(store.iter_projects(root)), config, day, name)
+    if as_json:
+        _out(json.dumps([{"date": str(i.date), "days_left": i.days_left(day), "unit": i.unit,
+                          "project": i.project, "task": i.task} for i in items], ensure_ascii=False, indent=2))
+        return
+    if not items:
+        _out(f"截至 {day}，没有逾期事项，30 天内也没有到期事项。")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"到期事项（{day}）")
+    for column in ("期限", "情况", "单位", "项目", "事项"):
+        table.add_column(column, overflow="fold")
+    for i in items:
+        left = i.days_left(day)
+        state = f"[red]已逾期 {-left} 天[/]" if left < 0 else ("今天到期" if left == 0 else f"还有 {left} 天")
+        table.add_row(str(i.date), state, i.unit or "—", i.project or "—", i.task)
+    _console().print(table)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    cycle: Annotated[str | None, typer.Option(help="年度（默认 dj.yaml 的 cycle）")] = None,
+    format_: Annotated[str, typer.Option("--format", help="xlsx、docx 或 csv")] = "xlsx",
+    out: Annotated[Path | None, typer.Option(help="输出文件（默认 out/台账-年度.格式）")] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """生成项目台账（每个项目一行）和统计表。
+
+    例：dj report --format xlsx --out 2025年度台账.xlsx
+    """
+    from dangjian_cli import report as ledger
+
+    if format_ not in ("xlsx", "docx", "csv"):
+        raise typer.BadParameter("只能是 xlsx、docx 或 csv。", param_hint="--format")
+    root = _root(ctx, repo)
+    config = store.load_config(root)
+    year = cycle or config.cycle
+    projects = list(store.iter_projects(root, year))
+    target = out or root / "out" / f"台账-{year}.{format_}"
+    if format_ == "csv":
+        ledger.write_csv(projects, target)
+    elif format_ == "xlsx":
+        ledger.write_xlsx(projects, config, year, target)
+    else:
+        ledger.write_docx(projects, config, year, target, root=root)
+    _out(f"已生成台账（{len(projects)} 个项目）：{target}")
+
+
+@app.command()
+def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="年度（默认全部）")] = None,
+          repo: RepoOpt = None) -> None:
+    """按状态、单位、类别、类型统计项目数，并汇总经费。
+
+    例：dj stats --cycle 2025
+    """
+    from rich.table import Table
+
+    from dangjian_cli.report import statistics
+
+    root = _root(ctx, repo)
+    config = store.load_config(root)
+    console = _console()
+    for heading, rows in statistics(list(store.iter_projects(root, cycle)), config).tables():
+        table = Table(title=heading)
+        table.add_column("项目" if heading != "经费" else "经费")
+        table.add_column("项目数" if heading != "经费" else "金额（元）", justify="right")
+        for label, value in rows:
+            table.add_row(label, str(value))
+        console.print(table)
 
 
 # --- reading -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,10 @@ def _packaged(name: str) -> str:
     return (resources.files("dangjian_cli") / "demo" / name).read_text("utf-8")
 
 
-def scenario() -> list[dict[str, Any]]:
+def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The projects with their steps, and the events that belong to no single project (awards)."""
     data = store.parse_yaml(_packaged("scenario.yaml"), "demo/scenario.yaml")
-    projects: list[dict[str, Any]] = data["projects"]
-    return projects
+    return data["projects"], data.get("events", [])
 
 
 def _play(session: actions.Session, step: dict[str, Any], project_id: str | None) -> actions.Outcome:
@@ -58,6 +59,15 @@ def _play(session: actions.Session, step: dict[str, Any], project_id: str | None
                              comment=step.get("comment", ""), on=on)
     if action == "accept":
         return actions.accept(session, project_id, on=on)
+    if action == "spend":
+        return actions.spend(session, project_id, amount=Decimal(step["amount"]), item=step["item"],
+                             receipt=step.get("receipt", ""), on=on)
+    if action == "recommend":
+        return actions.recommend(session, project_id, on=on)
+    if action == "shortlist":
+        return actions.shortlist(session, [project_id], on=on)[0]
+    if action == "defense":
+        return actions.defense(session, project_id, judge=step["by"], points=step["points"], on=on)
     raise DjError(f"演示数据中有不认识的步骤“{action}”。")
 
 
@@ -75,14 +85,19 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
     actions.init(target, preset="demo", config_text=config_text, cycle=config.cycle, today=today)
     base = actions.open_session(target, today=today)
 
-    projects = scenario()
+    projects, events = scenario()
     steps = sorted(
-        ((step["date"], i, j, step) for i, p in enumerate(projects) for j, step in enumerate(p["steps"])),
+        [(step["date"], i, j, step) for i, p in enumerate(projects) for j, step in enumerate(p["steps"])]
+        + [(event["date"], len(projects), j, event) for j, event in enumerate(events)],
         key=lambda s: (s[0], s[1], s[2]),
     )
     ids: dict[int, str] = {}
     for date, i, _, step in steps:
         session = actions.with_actor(base, step["by"], when=f"{date}T10:00:00+08:00")
+        if i == len(projects):  # an event: a cycle's award
+            on = dt.date.fromisoformat(date)
+            actions.award(session, competition=step["action"] == "competition-award", on=on)
+            continue
         if step["action"] == "apply" and i not in ids:
             step = {**step, "application": projects[i]["application"]}
         outcome = _play(session, step, ids.get(i))

@@ -1,0 +1,150 @@
+"""The ledger (台账) and its statistics: rows from records, written as xlsx, csv or docx.
+
+openpyxl and the Word machinery are imported inside the writers, so `dj stats` starts fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from dangjian_cli import store
+from dangjian_cli.config import Config
+from dangjian_cli.model import Project, Status
+
+COLUMNS = ("项目编号", "单位", "支部", "项目名称", "类型", "类别", "状态", "第一责任人", "直接责任人",
+           "资助经费（元）", "已支出（元）", "结余（元）", "中期检查", "验收总分", "等次", "表彰")
+MONEY_COLUMNS = frozenset({"资助经费（元）", "已支出（元）", "结余（元）"})
+
+
+def mid_check_summary(project: Project) -> str:
+    if not project.mid_checks:
+        return ""
+    if project.mid_checks[-1].result == "rectify":
+        return "限期整改"
+    return "整改后通过" if project.rectifications else "通过"
+
+
+def ledger_row(project: Project) -> tuple[Any, ...]:
+    result = project.result
+    return (
+        project.id, project.unit, project.branch, project.title, project.type, project.category,
+        project.status.label, project.responsible.first, project.responsible.direct,
+        project.granted, project.spent, project.balance, mid_check_summary(project),
+        result.total if result else None, result.grade if result else "",
+        result.award if result else "",
+    )
+
+
+@dataclass(frozen=True)
+class Statistics:
+    by_status: list[tuple[str, int]]
+    by_unit: list[tuple[str, int]]
+    by_category: list[tuple[str, int]]
+    by_type: list[tuple[str, int]]
+    granted: Decimal
+    spent: Decimal
+    balance: Decimal
+    retained: Decimal
+
+    def tables(self) -> list[tuple[str, list[tuple[str, Any]]]]:
+        """Each statistic as (heading, rows), in the order the sheet and `dj stats` show them."""
+        money: list[tuple[str, Any]] = [("资助经费合计（元）", self.granted), ("已支出合计（元）", self.spent),
+                                        ("结余合计（元）", self.balance), ("验收后留存支部（元）", self.retained)]
+        return [("按状态", list(self.by_status)), ("按单位", list(self.by_unit)),
+                ("按类别", list(self.by_category)), ("按类型", list(self.by_type)), ("经费", money)]
+
+
+def _count(values: Sequence[str], order: Sequence[str]) -> list[tuple[str, int]]:
+    """Counts in the configured order (every configured name, zeros included), then anything else."""
+    counts = Counter(values)
+    names = list(order) + sorted(set(counts) - set(order))
+    return [(name, counts.get(name, 0)) for name in names]
+
+
+def statistics(projects: Sequence[Project], config: Config) -> Statistics:
+    return Statistics(
+        by_status=_count([p.status.label for p in projects], [s.label for s in Status]),
+        by_unit=_count([p.unit for p in projects], [u.name for u in config.units]),
+        by_category=_count([p.category for p in projects], config.categories),
+        by_type=_count([p.type for p in projects], [t.name for t in config.types]),
+        granted=sum((p.granted for p in projects), Decimal(0)),
+        spent=sum((p.spent for p in projects), Decimal(0)),
+        balance=sum((p.balance for p in projects), Decimal(0)),
+        retained=sum((p.result.retained for p in projects if p.result and p.result.retained), Decimal(0)),
+    )
+
+
+# --- writers -------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def write_csv(projects: Sequence[Project], out: Path) -> Path:
+    """UTF-8 with a BOM, so Excel and WPS open the Chinese correctly on a double-click."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for p in projects:
+        writer.writerow([_text(v) for v in ledger_row(p)])
+    store.atomic_write_bytes(out, buffer.getvalue().encode("utf-8-sig"))
+    return out
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write_xlsx(projects: Sequence[Project], config: Config, cycle: str, out: Path) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "台账"
+    sheet.append(list(COLUMNS))
+    for p in projects:
+        sheet.append(list(ledger_row(p)))
+    money_format = "#,##0.00"
+    for index, name in enumerate(COLUMNS, start=1):
+        cells = [row[index - 1] for row in sheet.iter_rows()]
+        widest = max(_display_width(_text(c.value)) for c in cells)
+        sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, 60)
+        if name in MONEY_COLUMNS or name == "验收总分":
+            for cell in cells[1:]:
+                cell.number_format = money_format
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    sheet.freeze_panes = "A2"
+
+    stats = book.create_sheet("统计")
+    stats.column_dimensions["A"].width = 24
+    stats.column_dimensions["B"].width = 16
+    stats.append([f"{config.org} {cycle} 年度党建项目统计"])
+    stats["A1"].font = Font(bold=True, size=14)
+    for heading, rows in statistics(projects, config).tables():
+        stats.append([])
+        stats.append([heading, "项目数" if heading != "经费" else "金额（元）"])
+        for cell in stats[stats.max_row]:
+            cell.font = Font(bold=True)
+        for label, value in rows:
+            stats.append([label, value])
+            if isinstance(value, Decimal):
+                stats.cell(stats.max_row, 2).number_format = money_format
+    book.properties.creator = config.org
+    buffer = io.BytesIO()
+    book.save(buffer)
+    store.atomic_write_bytes(out, buffer.getvalue())
+    return out
