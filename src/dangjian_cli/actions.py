@@ -124,14 +124,14 @@ def _summary(action: str, before: Project | None, after: Project) -> str:
     return workflow.TRANSITIONS[action].label
 
 
-def _record(session: Session, action: str, before: Project | None, after: Project,
+def _record(session: Session, action: str, before: Project | None, after: Project, on: dt.date | None,
             summary: str | None = None) -> Outcome:
     """Write the new record and make the one commit of this step (or roll back)."""
-    return _record_many(session, action, [(before, after)], summary)[0]
+    return _record_many(session, action, [(before, after)], on, summary)[0]
 
 
 def _record_many(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]],
-                 summary: str | None = None) -> list[Outcome]:
+                 on: dt.date | None, summary: str | None = None) -> list[Outcome]:
     """Write every changed record and make one commit holding exactly those files (or roll all back)."""
     root = session.root
     paths = [store.project_path(root, after.id) for _, after in changes]
@@ -139,7 +139,7 @@ def _record_many(session: Session, action: str, changes: Sequence[tuple[Project 
     try:
         for _, after in changes:
             store.write_project(root, after)
-        sha = _commit(session, action, changes, summary) if session.commit else None
+        sha = _commit(session, action, changes, on or session.today, summary) if session.commit else None
     except BaseException:
         for path, data in old.items():
             if data is None:
@@ -150,7 +150,7 @@ def _record_many(session: Session, action: str, changes: Sequence[tuple[Project 
     return [Outcome(after, path, sha) for (_, after), path in zip(changes, paths, strict=True)]
 
 
-def _commit(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]],
+def _commit(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]], on: dt.date,
             summary: str | None) -> str:
     before, after = changes[0]
     ids = [a.id for _, a in changes]
@@ -162,7 +162,7 @@ def _commit(session: Session, action: str, changes: Sequence[tuple[Project | Non
         "Dj-To": ", ".join(sorted({t for _, t in statuses})),
         "Dj-Actor": str(session.actor),
         "Dj-Entered-By": str(session.entered_by) if session.entered_by else "",
-        "Dj-Date": str(workflow.last_step_date(after) or "") if len(changes) == 1 else "",
+        "Dj-Date": str(on),
     }
     target = after.id if len(ids) == 1 else f"{ids[0]} 等 {len(ids)} 个项目"
     text = gitrepo.message(f"{action} {target}: {summary or _summary(action, before, after)}", trailers)
@@ -187,7 +187,7 @@ def step(session: Session, project_id: str, action: str,
     _refuse_dirty(session, project_id)
     before = store.load_project(session.root, project_id)
     after = apply_step(before, _context(session, on))
-    return _record(session, action, before, after)
+    return _record(session, action, before, after, on)
 
 
 # --- one function per command ---------------------------------------------------------
@@ -204,7 +204,7 @@ def apply_new(session: Session, fields: Mapping[str, Any], on: dt.date | None = 
     project = workflow.apply(fields, ctx, new_id)
     awards.check_quota(session.config, unit, store.iter_unit_projects(session.root, cycle, unit.code), project)
     _refuse_dirty(session, new_id)
-    return _record(session, "apply", None, project)
+    return _record(session, "apply", None, project, on)
 
 
 def resubmit(session: Session, project_id: str, fields: Mapping[str, Any],
@@ -280,7 +280,7 @@ def promote(session: Session, project_id: str, *, on: dt.date | None = None) -> 
     if unit is not None:
         awards.check_quota(session.config, unit, store.iter_unit_projects(session.root, child.cycle, code), child)
     _refuse_dirty(session, new_id)
-    return _record(session, "promote", None, child, f"由 {parent.id} 升级为{child.type}，申报《{child.title}》")
+    return _record(session, "promote", None, child, on, f"由 {parent.id} 升级为{child.type}，申报《{child.title}》")
 
 
 def _person(config: Config, name: str, what: str) -> Person:
@@ -309,7 +309,7 @@ def shortlist(session: Session, project_ids: Sequence[str], *, on: dt.date | Non
         _refuse_dirty(session, pid)
         before = store.load_project(session.root, pid)
         changes.append((before, awards.shortlist(before, ctx)))
-    return _record_many(session, "shortlist", changes, f"确定 {len(changes)} 个项目入围答辩")
+    return _record_many(session, "shortlist", changes, on, f"确定 {len(changes)} 个项目入围答辩")
 
 
 _ID_COLUMNS = ("id", "项目编号")
@@ -351,7 +351,7 @@ def score_sheet(session: Session, rows: Sequence[SheetRow], *, reviewer: str, de
         raise DjError(f"评分表有 {len(problems)} 行有误，全部未录入；请改正后重新录入：\n" + "\n".join(problems))
     if not changes:
         raise DjError("评分表中没有任何项目；请检查文件内容。")
-    return _record_many(session, "defense" if defense_round else "score", changes,
+    return _record_many(session, "defense" if defense_round else "score", changes, on,
                         f"录入{person.name}对 {len(changes)} 个项目的评分")
 
 
@@ -369,7 +369,7 @@ def award(session: Session, *, cycle: str | None = None, order: Sequence[str] = 
     winners = sum(1 for pl in placings if pl.award)
     what = session.config.competition.name if competition and session.config.competition else "评比表彰"
     outcomes = _record_many(session, "competition-award" if competition else "award",
-                            [(before[p.id], p) for p in changed], f"{what}：{winners} 个项目获奖")
+                            [(before[p.id], p) for p in changed], on, f"{what}：{winners} 个项目获奖")
     return placings, outcomes
 
 

@@ -13,7 +13,7 @@ from dangjian_cli.config import Competition, Config, Person, Quota, Role, Unit
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Entry, Project, Status
 from dangjian_cli.scoring import Placing
-from dangjian_cli.workflow import Context, begin, put_sheet, score_sheet, update
+from dangjian_cli.workflow import TRANSITIONS, Context, begin, put_sheet, score_sheet, update
 
 # --- quotas (003: a township proposes 2–3 innovation projects a year, a department 1–2) ---
 
@@ -127,7 +127,9 @@ def award(projects: Sequence[Project], ctx: Context, order: Sequence[str] = ()) 
 def competition_award(projects: Sequence[Project], ctx: Context, order: Sequence[str] = ()) -> Ranking:
     """评选基层党建工作创新项目奖 (002): finalists ranked by their judges' trimmed mean."""
     rules = _competition(ctx.config)
-    finalists = [p for p in projects if p.competition is not None and p.competition.shortlisted is not None]
+    eligible = TRANSITIONS["competition-award"].sources  # a finalist terminated since drops out
+    finalists = [p for p in projects
+                 if p.competition is not None and p.competition.shortlisted is not None and p.status in eligible]
     if not finalists:
         raise DjError("还没有入围答辩的项目；请先用 dj shortlist 确定入围项目，并录入答辩评分。")
     unscored = [p.id for p in finalists if p.competition is not None and not p.competition.scores]
