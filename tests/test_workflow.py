@@ -314,13 +314,26 @@ def test_scoring_needs_reviewer_or_clerk(who: Actor) -> None:
     assert "评审专家（reviewer）" in message
 
 
-def test_anyone_may_apply_and_close() -> None:
-    """申报 and 结题 are the branch's own steps: no role in dj.yaml needed."""
-    applied = apply(application(), ctx(APPLIED, STRANGER), NEW_ID)
+def test_an_applicant_applies_and_closes_for_their_own_unit() -> None:
+    """申报 and 结题 are the branch's own steps: its applicant (or a clerk) takes them."""
+    applied = apply(application(), ctx(APPLIED, APPLICANT), NEW_ID)
     assert applied.status is S.applied
-    assert applied.applicant == "访客"
+    assert applied.applicant == "张书记"
     closed = close(at(S.midchecked), ctx(CLOSED, APPLICANT), report=REPORT)
     assert closed.status is S.closed
+
+
+def test_a_stranger_cannot_apply() -> None:
+    message = refusal(lambda: apply(application(), ctx(APPLIED, STRANGER), NEW_ID))
+    assert "访客" in message and "申报人（applicant）" in message
+
+
+def test_an_applicant_of_another_unit_cannot_apply_or_close() -> None:
+    other = application(unit="外国语学院党委", branch="外国语学院教工党支部")
+    message = refusal(lambda: apply(other, ctx(APPLIED, APPLICANT), NEW_ID))
+    assert "张书记" in message and "外国语学院党委" in message
+    elsewhere = at(S.midchecked, unit="外国语学院党委", branch="外国语学院教工党支部")
+    assert "不能为外国语学院党委" in refusal(lambda: close(elsewhere, ctx(CLOSED, APPLICANT), report=REPORT))
 
 
 # --- 3. dates ----------------------------------------------------------------------------

@@ -67,6 +67,8 @@ class Person(Record):
     unit: str = Field(default="", title="所在单位")
     roles: list[Role] = Field(default_factory=list, title="角色",
                               description="clerk、approver、reviewer、judge、applicant")
+    branches: list[str] = Field(default_factory=list, title="代表的党支部",
+                                description="申报人只能为这些支部办理（留空则为所在单位的全部支部）")
 
 
 class Criterion(Record):

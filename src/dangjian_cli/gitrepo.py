@@ -128,3 +128,99 @@ def set_identity(root: Path, name: str, email: str) -> None:
     """This repository's own user (the demo's clerk), leaving the global config alone."""
     _git(root, "config", "user.name", name)
     _git(root, "config", "user.email", email)
+
+
+# --- reading history for check --base and audit -----------------------------------------
+
+
+@dataclass(frozen=True)
+class FileChange:
+    kind: str  # A added, M modified, D deleted, R renamed
+    old_path: str
+    new_path: str
+    old_blob: str | None  # None when the file did not exist
+    new_blob: str | None
+
+
+@dataclass(frozen=True)
+class CommitChanges:
+    commit: str
+    author: str
+    email: str
+    trailers: dict[str, str]
+    signature: str  # git's %G?: G good, N none, B bad, U good but untrusted key, … ('' when not asked)
+    signer: str  # %GS: the e-mail (SSH) or user id (GPG) the signature belongs to
+    files: list[FileChange]
+
+
+_ZERO = "0" * 40
+
+
+def rev_parse(root: Path, rev: str) -> str:
+    result = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False)
+    if result.returncode != 0:
+        raise DjError(f"找不到版本 {rev}；请检查分支名（例如 origin/main），必要时先 git fetch。")
+    return result.stdout.strip()
+
+
+def merge_base(root: Path, a: str, b: str) -> str:
+    return _git(root, "merge-base", a, b).stdout.strip()
+
+
+def file_at(root: Path, rev: str, path: str) -> str | None:
+    """The blob id of `path` in `rev`, or None when the file is not there."""
+    result = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}:{path}", check=False)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def files_at(root: Path, rev: str, folder: str) -> dict[str, str]:
+    """Every file under `folder` in `rev`: path → blob id."""
+    out = _git(root, "ls-tree", "-r", "-z", rev, "--", folder).stdout
+    files = {}
+    for entry in out.split("\0"):
+        if entry:
+            meta, _, path = entry.partition("\t")
+            files[path] = meta.split()[2]
+    return files
+
+
+def changes(root: Path, revisions: Sequence[str], paths: Sequence[str], signatures: bool = False,
+            env: dict[str, str] | None = None) -> list[CommitChanges]:
+    """Each non-merge commit of `revisions` touching `paths`, oldest first, with the blobs it changed."""
+    keys = "".join(f"%(trailers:key={k},valueonly,separator=%x2C){_FIELD}" for k in TRAILERS)
+    sign = f"%G?{_FIELD}%GS" if signatures else f"{_FIELD}"
+    fmt = f"{_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}{sign}{_FIELD}{keys}"
+    out = _git(root, "log", "--reverse", "--topo-order", "--no-merges", "-M", "--raw", "--no-abbrev",
+               f"--format={fmt}", *revisions, "--", *paths, env=env).stdout
+    found = []
+    for record in out.split(_RECORD)[1:]:
+        head, _, raw = record.partition("\n")
+        parts = head.split(_FIELD)
+        trailers = {k: v.strip() for k, v in zip(TRAILERS, parts[5:], strict=False) if v.strip()}
+        files = []
+        for line in raw.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, *names = line.split("\t")
+            _, _, old, new, kind = meta.split()
+            files.append(FileChange(kind[0], names[0], names[-1], None if old == _ZERO else old,
+                                    None if new == _ZERO else new))
+        found.append(CommitChanges(parts[0], parts[1], parts[2], trailers, parts[3], parts[4], files))
+    return found
+
+
+def blobs(root: Path, ids: Sequence[str]) -> dict[str, bytes]:
+    """Many blobs' contents from one `git cat-file --batch`."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    result = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input="\n".join(wanted).encode() + b"\n",
+                            capture_output=True, check=True)
+    data, out, pos = result.stdout, {}, 0
+    for blob in wanted:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        size = int(header[2])
+        out[blob] = data[end + 1:end + 1 + size]
+        pos = end + 1 + size + 1
+    return out

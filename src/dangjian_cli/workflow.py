@@ -65,47 +65,54 @@ class Transition:
     action: str
     label: str  # the Chinese name of the step
     sources: frozenset[Status | None]  # None: a project that does not exist yet
-    roles: frozenset[Role]  # empty: anyone may do it
+    roles: frozenset[Role]  # an applicant acts for their own unit only
+    writes: frozenset[str]  # the workflow fields the step may change (audit checks commits against it)
     command: str  # how a user starts it
     in_order: bool = True  # False: dated on its own timeline (a receipt, a recommendation), not after the last step
     next_step: bool = True  # False: a panel's or a cycle's business, not offered as a project's next step
 
 
-def _t(action: str, label: str, sources: set[Status | None], roles: set[Role], command: str,
+def _t(action: str, label: str, sources: set[Status | None], roles: set[Role], writes: str, command: str,
        in_order: bool = True, next_step: bool = True) -> Transition:
-    return Transition(action, label, frozenset(sources), frozenset(roles), command, in_order, next_step)
+    return Transition(action, label, frozenset(sources), frozenset(roles), frozenset(writes.split()), command,
+                      in_order, next_step)
 
 
 _DESK = {Role.approver, Role.clerk}
+_BRANCH = {Role.applicant, Role.clerk}
+_PANEL = {Role.reviewer, Role.clerk}
 _RUNNING: set[Status | None] = {S.approved, S.rectifying, S.midchecked, S.closed}
+_ENTERED = _RUNNING | {S.accepted}  # the competition runs beside the lifecycle
 
-# The table reads like DOMAIN.md: step, who may take it, from which states.
+# The table reads like DOMAIN.md: step, name, from which states, who may take it, what it writes.
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t("apply", "申报", {None, S.draft}, set(), "dj apply"),
-        _t("approve", "立项", {S.applied}, _DESK, "dj approve ID"),
-        _t("reject", "不予立项", {S.applied}, _DESK, "dj reject ID --reason …"),
-        _t("return", "退回修改", {S.applied}, _DESK, "dj return ID --reason …"),
-        _t("mid-check", "中期检查", {S.approved, S.rectifying}, _DESK,
+        _t("apply", "申报", {None, S.draft}, _BRANCH, "status applied applicant", "dj apply"),
+        _t("approve", "立项", {S.applied}, _DESK, "status approval", "dj approve ID"),
+        _t("reject", "不予立项", {S.applied}, _DESK, "status rejection", "dj reject ID --reason …"),
+        _t("return", "退回修改", {S.applied}, _DESK, "status returns", "dj return ID --reason …"),
+        _t("mid-check", "中期检查", {S.approved, S.rectifying}, _DESK, "status mid_checks rectifications",
            "dj mid-check ID --result pass|rectify"),
-        _t("rectified", "整改完成", {S.rectifying}, _DESK, "dj rectified ID"),
-        _t("close", "结题", {S.midchecked}, set(), "dj close ID --report 结题报告.md"),
-        _t("score", "验收评分", {S.closed}, {Role.reviewer, Role.clerk},
-           "dj score ID --reviewer 姓名 --item 代码=分数 …"),
-        _t("accept", "验收", {S.closed}, _DESK, "dj accept ID"),
-        _t("terminate", "终止", set(OPEN_STATUSES), _DESK, "dj terminate ID --reason …"),
-        _t("spend", "经费支出", _RUNNING, set(), "dj spend ID 金额 用途", in_order=False),
-        _t("award", "评比表彰", {S.accepted}, _DESK, "dj award", in_order=False, next_step=False),
-        _t("promote", "升级申报", {S.accepted}, _DESK, "dj promote ID", in_order=False),
-        _t("recommend", "推荐参评", _RUNNING | {S.accepted}, set(), "dj recommend ID", in_order=False,
+        _t("rectified", "整改完成", {S.rectifying}, _DESK, "status rectifications", "dj rectified ID"),
+        _t("close", "结题", {S.midchecked}, _BRANCH, "status closing_report", "dj close ID --report 结题报告.md"),
+        _t("score", "验收评分", {S.closed}, _PANEL, "scores", "dj score ID --reviewer 姓名 --item 代码=分数 …"),
+        _t("accept", "验收", {S.closed}, _DESK, "status result stage past_stages closing_report scores",
+           "dj accept ID"),
+        _t("terminate", "终止", set(OPEN_STATUSES), _DESK, "status termination", "dj terminate ID --reason …"),
+        _t("spend", "经费支出", _RUNNING, _BRANCH, "spending", "dj spend ID 金额 用途", in_order=False),
+        _t("promote", "升级申报", {S.accepted}, _DESK, "", "dj promote ID", in_order=False),
+        _t("award", "评比表彰", {S.accepted}, _DESK, "result", "dj award", in_order=False, next_step=False),
+        _t("recommend", "推荐参评", _ENTERED, _BRANCH, "competition", "dj recommend ID", in_order=False,
            next_step=False),
-        _t("shortlist", "入围答辩", _RUNNING | {S.accepted}, _DESK, "dj shortlist ID …", in_order=False,
+        _t("shortlist", "入围答辩", _ENTERED, _DESK, "competition", "dj shortlist ID …", in_order=False,
            next_step=False),
-        _t("defense", "答辩评分", _RUNNING | {S.accepted}, {Role.judge, Role.clerk},
+        _t("defense", "答辩评分", _ENTERED, {Role.judge, Role.clerk}, "competition",
            "dj score ID --round defense --reviewer 姓名 --item 代码=分数 …", in_order=False, next_step=False),
-        _t("competition-award", "评选创新项目奖", _RUNNING | {S.accepted}, _DESK, "dj award --competition",
+        _t("competition-award", "评选创新项目奖", _ENTERED, _DESK, "competition", "dj award --competition",
            in_order=False, next_step=False),
+        _t("renumber", "重新编号", set(Status), {Role.clerk}, "id cycle", "dj renumber ID", in_order=False,
+           next_step=False),
     )
 }
 
@@ -134,11 +141,26 @@ def begin(project: Project | None, action: str, ctx: Context) -> Transition:
             f"{ctx.actor.name} 在 dj.yaml 的 people 中没有{needed}角色，不能{t.label}；"
             f"请由具备该角色的人办理，或请组织部干事在 dj.yaml 中为其添加角色。"
         )
+    if project is not None:
+        acts_for_unit(project, ctx, t)
     if ctx.on > ctx.today:
         raise DjError(f"日期 {ctx.on} 晚于今天（{ctx.today}），不能{t.label}；请用 --date 填写实际办理日期。")
     if t.in_order and project is not None and (last := last_step_date(project)) and ctx.on < last:
         raise DjError(f"日期 {ctx.on} 早于该项目上一步的日期 {last}，不能{t.label}；请检查 --date。")
     return t
+
+
+def acts_for_unit(project: Project, ctx: Context, t: Transition) -> None:
+    """An applicant acts for their own unit only (and their own branches, when dj.yaml lists them)."""
+    person = ctx.actor.person
+    if person is None or Role.applicant not in t.roles or ctx.actor.has(t.roles - {Role.applicant}):
+        return
+    if person.unit != project.unit or (person.branches and project.branch not in person.branches):
+        where = f"{person.unit}的" if person.unit else ""
+        raise DjError(
+            f"{ctx.actor.name} 是{where}申报人，不能为{project.unit}（{project.branch}）的项目办理{t.label}；"
+            f"请由该单位的申报人或组织部干事办理。"
+        )
 
 
 def last_step_date(project: Project) -> dt.date | None:
@@ -194,6 +216,7 @@ def apply(fields: Mapping[str, Any], ctx: Context, new_id: str) -> Project:
         problems = explain(e)
         raise DjError(f"申报内容不完整或有误：{problems[0]}（共 {len(problems)} 处）；请补全后再申报。") from None
     _check_references(project, ctx.config)
+    acts_for_unit(project, ctx, TRANSITIONS["apply"])
     return project
 
 
