@@ -12,6 +12,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +152,7 @@ def _record_many(session: Session, action: str, changes: Sequence[tuple[Project 
 
 
 def _commit(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]], on: dt.date,
-            summary: str | None) -> str:
+            summary: str | None, moved_from: Sequence[Path] = ()) -> str:
     before, after = changes[0]
     ids = [a.id for _, a in changes]
     statuses = {(b.status.value if b else "new", a.status.value) for b, a in changes}
@@ -166,7 +167,7 @@ def _commit(session: Session, action: str, changes: Sequence[tuple[Project | Non
     }
     target = after.id if len(ids) == 1 else f"{ids[0]} 等 {len(ids)} 个项目"
     text = gitrepo.message(f"{action} {target}: {summary or _summary(action, before, after)}", trailers)
-    paths = [store.project_path(session.root, i) for i in ids]
+    paths = [*moved_from, *(store.project_path(session.root, i) for i in ids)]
     return gitrepo.commit(session.root, paths, text, author=session.author, when=session.when)
 
 
@@ -373,6 +374,34 @@ def award(session: Session, *, cycle: str | None = None, order: Sequence[str] = 
     return placings, outcomes
 
 
+def renumber(session: Session, project_id: str, *, base: str | None = None,
+             on: dt.date | None = None) -> Outcome:
+    """Give a project the next free number (free here and, with `base`, on that branch too): one commit."""
+    _refuse_dirty(session, project_id)
+    before = store.load_project(session.root, project_id)
+    taken: list[str] = []
+    if base:
+        folder = f"{store.PROJECTS_DIR}/{before.cycle}"
+        taken = [Path(p).stem for p in gitrepo.files_at(session.root, gitrepo.rev_parse(session.root, base), folder)]
+    new_id = store.next_id(session.root, before.cycle, project_id.split("-")[1], taken)
+    after = workflow.renumber(before, _context(session, on), new_id)
+    old_path, new_path = (store.project_path(session.root, i) for i in (project_id, new_id))
+    _refuse_dirty(session, new_id)
+    old_bytes = old_path.read_bytes()
+    store.write_project(session.root, after, was=old_path)  # keeps the user's comments
+    old_path.unlink()
+    if not session.commit:
+        return Outcome(after, new_path, None)
+    try:
+        sha = _commit(session, "renumber", [(before, after)], on or session.today,
+                      f"由 {project_id} 改为 {new_id}（编号冲突）", moved_from=[old_path])
+    except BaseException:
+        store.atomic_write_bytes(old_path, old_bytes)
+        new_path.unlink(missing_ok=True)
+        raise
+    return Outcome(after, new_path, sha)
+
+
 # --- setting up a data repository -------------------------------------------------------
 
 
@@ -401,6 +430,23 @@ def _shift_calendar(text: str, years: int) -> str:
             inside = line.startswith("calendar:")
         out.append(_DAY.sub(shift, line) if inside and not line.lstrip().startswith("#") else line)
     return "".join(out)
+
+
+CI_FILES = {"github.yml": ".github/workflows/dj.yml", "gitlab-ci.yml": ".gitlab-ci.yml"}
+
+
+def _write_ci(target: Path) -> list[Path]:
+    """The forge's pull-request check: `dj check --base` against the target branch (kept if present)."""
+    from dangjian_cli import __version__
+
+    written = []
+    for name, where in CI_FILES.items():
+        path = target / where
+        if not path.exists():
+            text = (resources.files("dangjian_cli") / "ci" / name).read_text("utf-8")
+            store.atomic_write(path, text.replace("@VERSION@", __version__))
+            written.append(path)
+    return written
 
 
 def init(target: Path, *, preset: str = "college", org: str | None = None, cycle: str | None = None,
@@ -440,7 +486,7 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
     gitignore = target / ".gitignore"
     if not gitignore.exists():
         store.atomic_write(gitignore, GITIGNORE)
-    files = [config_path, keep, gitignore, *store.write_schemas(target)]
+    files = [config_path, keep, gitignore, *store.write_schemas(target), *_write_ci(target)]
     if use_git:
         text = gitrepo.message(f"init: 建立党建项目数据仓库（预设 {preset}）", {"Dj-Action": "init"})
         gitrepo.commit(target, files, text, author=author)

@@ -19,11 +19,18 @@ _APPROVED = {S.approved, S.rectifying, S.midchecked, S.closed, S.accepted, S.fai
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong, in the shape `dj check --json` and `dj audit --json` both print."""
+
     file: str
     message: str
+    field: str = ""
+    rule: str = "invalid"  # invalid (a file dj cannot accept) or what dj audit found: hand-edit, role, …
+    commit: str = ""
 
     def __str__(self) -> str:
-        return f"{self.file}：{self.message}"
+        field = f" 字段 {self.field}" if self.field else ""
+        where = f"（提交 {self.commit[:7]}）" if self.commit else ""
+        return f"{self.file}{field}{where}：{self.message}"
 
 
 def _load(path: Path, root: Path, model: type[Config] | type[Project]) -> tuple[object | None, list[Problem]]:

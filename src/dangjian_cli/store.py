@@ -8,7 +8,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -216,14 +216,11 @@ def iter_unit_projects(root: Path, cycle: str, code: str) -> Iterator[Project]:
         yield load_project(root, path.stem)
 
 
-def next_id(root: Path, cycle: str, code: str) -> str:
-    """The next free number for a unit in a cycle, from the file names alone."""
+def next_id(root: Path, cycle: str, code: str, also_taken: Iterable[str] = ()) -> str:
+    """The next free number for a unit in a cycle, from the file names alone (and ids taken elsewhere)."""
     prefix = f"{cycle}-{code}-"
-    numbers = [
-        int(m.group(1))
-        for p in (root / PROJECTS_DIR / cycle).glob(f"{prefix}*.yaml")
-        if (m := re.fullmatch(re.escape(prefix) + r"([0-9]+)", p.stem))
-    ]
+    stems = [p.stem for p in (root / PROJECTS_DIR / cycle).glob(f"{prefix}*.yaml")] + list(also_taken)
+    numbers = [int(m.group(1)) for stem in stems if (m := re.fullmatch(re.escape(prefix) + r"([0-9]+)", stem))]
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
@@ -272,10 +269,12 @@ def record_data(project: Project) -> dict[str, Any]:
     return {"schema_version": project.schema_version, **data}
 
 
-def write_project(root: Path, project: Project) -> Path:
+def write_project(root: Path, project: Project, was: Path | None = None) -> Path:
+    """Write the record at the path its id gives; `was` is where it lived before a renumbering."""
     path = project_path(root, project.id)
     shown = display(path, root)
-    old = decode(path.read_bytes(), shown) if path.exists() else None
+    source = was if was is not None else path
+    old = decode(source.read_bytes(), shown) if source.exists() else None
     text = render_yaml(record_data(project), old, modeline(path, root, "project.schema.json"), shown)
     atomic_write(path, text)
     return path

@@ -475,6 +475,14 @@ def terminate(project: Project, ctx: Context, *, reason: str) -> Project:
                    termination=Decision(date=ctx.on, by=ctx.actor.name, reason=why))
 
 
+def renumber(project: Project, ctx: Context, new_id: str) -> Project:
+    """A new number after two clones applied at once and took the same one."""
+    begin(project, "renumber", ctx)
+    if new_id[:4] != project.cycle:
+        raise DjError(f"新编号 {new_id} 与项目年度 {project.cycle} 不符。")
+    return update(project, id=new_id)
+
+
 # --- money and promotion -------------------------------------------------------------
 
 
