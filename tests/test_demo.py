@@ -71,3 +71,28 @@ def test_this_repository_is_a_data_repository_with_the_demo_projects(demo_repo: 
     stale = [str(p) for p in shipped if (ROOT / p).read_bytes() != (demo_repo / p).read_bytes()]
     assert not stale, f"projects/ 与 dj demo 的结果不同：{stale}；请用 dj demo 重新生成后复制 projects/。"
     assert (ROOT / "dj.yaml").read_bytes() == (demo_repo / "dj.yaml").read_bytes()
+
+
+def test_demo_walks_the_cycle_to_its_award_list_and_ledger(demo_repo: Path, dj: Dj) -> None:
+    listed = {p["id"]: p for p in json.loads(dj("--repo", str(demo_repo), "list", "--json").stdout)}
+    # 001: 85 points or more → 优秀成果. In June 2026 only 机电-001 (88.25) and 外语-001 (86.40) were
+    # accepted above 85; 机关-001 was then in its second stage.
+    winners = sorted(pid for pid, p in listed.items() if p.get("result", {}).get("award"))
+    assert winners == ["2025-外语-001", "2025-机电-001"]
+    # 002: five judges, so the highest and lowest totals are dropped before averaging:
+    # 机关-001 89 89 91 94 96 → (89+91+94)/3 = 91.33; 机电-001 84 85 87 90 92 → 87.33;
+    # 外语-001 79 81 82 84 87 → 82.33; 经管-001 69 71 73 75 77 → 73.00, below the demo's 80.
+    contest = {pid: (p["competition"]["total"], p["competition"].get("award", ""))
+               for pid, p in listed.items() if p.get("competition", {}).get("total")}
+    prize = "基层党建工作创新项目奖"
+    assert contest == {"2025-机关-001": ("91.33", prize), "2025-机电-001": ("87.33", prize),
+                       "2025-外语-001": ("82.33", prize), "2025-经管-001": ("73.00", "")}
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(demo_repo / "out" / "台账-2025.xlsx")["台账"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + 15
+    jd001 = next(r for r in rows if r[0] == "2025-机电-001")
+    # granted 1000, spent 380 + 260 + 296 = 936, balance 64
+    assert (jd001[9], jd001[10], jd001[11]) == (1000, 936, 64)

@@ -169,6 +169,8 @@ def demo(directory: Annotated[Path, typer.Argument(help="演示仓库目录")] =
     result = demo_module.build(directory)
     showcase = next((p.id for p in result.projects if p.status.value == "accepted"), result.projects[0].id)
     _out(f"演示仓库已建立：{directory.resolve()}，{len(result.projects)} 个项目，{result.commits} 次提交。")
+    for path in result.outputs:
+        _out(f"已生成 {path}")
     _out(f"试试：cd {directory} && dj list && dj show {showcase} && dj log {showcase} && git log --oneline")
 
 

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import actions, gitrepo, store
+from dangjian_cli import actions, gitrepo, report, store
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project
@@ -20,6 +20,7 @@ class DemoResult:
     root: Path
     projects: list[Project]
     commits: int
+    outputs: list[Path]  # the cycle's paperwork: the ledger (and the award list)
 
 
 def _packaged(name: str) -> str:
@@ -104,4 +105,5 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
         ids[i] = outcome.project.id
     gitrepo.write_commit_graph(target)
     final = [store.load_project(target, ids[i]) for i in sorted(ids)]
-    return DemoResult(target, final, len(steps) + 1)
+    ledger = report.write_xlsx(final, config, config.cycle, target / "out" / f"台账-{config.cycle}.xlsx")
+    return DemoResult(target, final, len(steps) + 1, [ledger])
