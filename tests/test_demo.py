@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,21 @@ def test_demo_walks_the_cycle_to_its_award_list_and_ledger(demo_repo: Path, dj: 
     jd001 = next(r for r in rows if r[0] == "2025-机电-001")
     # granted 1000, spent 380 + 260 + 296 = 936, balance 64
     assert (jd001[9], jd001[10], jd001[11]) == (1000, 936, 64)
+
+
+def test_check_finds_totals_and_money_that_do_not_add_up(tmp_path: Path, dj: Dj) -> None:
+    """A hand-edited score or spending line is caught even when the file itself is well-formed."""
+    shutil.copytree(ROOT / "projects", tmp_path / "projects")
+    shutil.copy(ROOT / "dj.yaml", tmp_path / "dj.yaml")
+    path = tmp_path / "projects" / "2025" / "2025-机电-001.yaml"
+    text = path.read_text(encoding="utf-8")
+    # 孙评委's sheet is 19 + 18 + 18 + 19 + 18 = 92; claim 95. The first receipt 380 becomes 800,
+    # so 800 + 260 + 296 = 1356 > the 1000 granted.
+    text = text.replace("total: 92.00", "total: 95.00", 1).replace(
+        "- date: 2025-06-20\n    amount: 380.00", "- date: 2025-06-20\n    amount: 800.00")
+    path.write_text(text, encoding="utf-8")
+    r = dj("--repo", str(tmp_path), "check", "--json")
+    assert r.exit_code == 1
+    messages = [p["message"] for p in json.loads(r.stdout)]
+    assert any("孙评委 的合计 95.00 与各项得分算出的 92.00 不符" in m for m in messages)
+    assert any("已支出 1356.00 元，超过资助经费 1000.00 元" in m for m in messages)

@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from dangjian_cli import scoring, store
-from dangjian_cli.config import Config
+from dangjian_cli.config import Config, Rubric
 from dangjian_cli.errors import DjError
-from dangjian_cli.model import Project, Status, explain
+from dangjian_cli.model import Project, ScoreSheet, Status, explain
 from dangjian_cli.workflow import reference_problems
 
 S = Status
@@ -71,6 +71,31 @@ def status_problems(project: Project, config: Config) -> list[str]:
                 out.append(f"字段 result.total：验收总分 {project.result.total} 与评分算出的 {expected} 不符")
             if (project.result.passed == "yes") != (status is S.accepted):
                 out.append("字段 result.passed：是否通过与项目状态不符")
+    return out + score_problems(project, config) + money_problems(project)
+
+
+def score_problems(project: Project, config: Config) -> list[str]:
+    """Each sheet's total follows from its points (and the criteria's weights)."""
+    sheets: list[tuple[str, ScoreSheet, Rubric]] = [("scores", s, config.acceptance) for s in project.scores]
+    if project.competition and config.competition:
+        sheets += [("competition.scores", s, config.competition.defense) for s in project.competition.scores]
+    out = []
+    for field, sheet, rubric in sheets:
+        expected = scoring.sheet_total(sheet.points, rubric)
+        if sheet.total != expected:
+            out.append(f"字段 {field}：{sheet.reviewer} 的合计 {sheet.total} 与各项得分算出的 {expected} 不符")
+    return out
+
+
+def money_problems(project: Project) -> list[str]:
+    out = []
+    if project.spending and project.approval is None:
+        out.append("字段 spending：项目尚未立项，不应有经费支出")
+    elif project.spent > project.granted:
+        out.append(f"字段 spending：已支出 {project.spent} 元，超过资助经费 {project.granted} 元")
+    retained = project.result.retained if project.result else None
+    if retained is not None and retained != project.balance:
+        out.append(f"字段 result.retained：留存 {retained} 元与结余 {project.balance} 元不符")
     return out
 
 
