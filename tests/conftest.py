@@ -49,11 +49,12 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def make_repo(path: Path, user: tuple[str, str] | None = CLERK) -> Path:
     path.mkdir(parents=True)
     shutil.copy(DATA / "dj.yaml", path / "dj.yaml")
+    (path / ".gitignore").write_text("out/\n", encoding="utf-8")  # as dj init writes it: forms stay local
     git(path, "init", "-q", "-b", "main")
     if user:
         git(path, "config", "user.name", user[0])
         git(path, "config", "user.email", user[1])
-        git(path, "add", "dj.yaml")
+        git(path, "add", "dj.yaml", ".gitignore")
         git(path, "commit", "-q", "-m", "配置")
     return path
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -38,6 +40,7 @@ class Session:
     today: dt.date = field(default_factory=dt.date.today)
     author: tuple[str, str] | None = None  # commit author override (the demo plays many people)
     when: str | None = None  # commit time override (the demo replays a year)
+    forms: bool = True  # render each step's Word forms into out/<id>/
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Outcome:
     project: Project
     path: Path
     commit: str | None  # None when no commit was made
+    forms: tuple[Path, ...] = ()  # the step's forms, in out/<id>/
 
 
 @dataclass(frozen=True)
@@ -133,22 +137,59 @@ def _record(session: Session, action: str, before: Project | None, after: Projec
 
 def _record_many(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]],
                  on: dt.date | None, summary: str | None = None) -> list[Outcome]:
-    """Write every changed record and make one commit holding exactly those files (or roll all back)."""
+    """Write every changed record and make one commit holding exactly those files (or roll all back).
+
+    The step's forms are rendered first, from the text about to be written, so a broken template
+    stops the step before anything is written.
+    """
     root = session.root
-    paths = [store.project_path(root, after.id) for _, after in changes]
-    old = {path: path.read_bytes() if path.exists() else None for path in paths}
-    try:
-        for _, after in changes:
-            store.write_project(root, after)
-        sha = _commit(session, action, changes, on or session.today, summary) if session.commit else None
-    except BaseException:
-        for path, data in old.items():
-            if data is None:
-                path.unlink(missing_ok=True)
-            else:
-                store.atomic_write_bytes(path, data)
-        raise
-    return [Outcome(after, path, sha) for (_, after), path in zip(changes, paths, strict=True)]
+    texts = [store.project_text(root, after) for _, after in changes]
+    # Staged inside out/ so the finished forms move into place with a rename.
+    with tempfile.TemporaryDirectory(prefix=".dj-forms-", dir=_out_dir(root) if session.forms else None) as staging:
+        staged = _stage_forms(session, action, [a for _, a in changes], texts, Path(staging))
+        old = {path: path.read_bytes() if path.exists() else None for path, _ in texts}
+        try:
+            for path, text in texts:
+                store.atomic_write(path, text)
+            sha = _commit(session, action, changes, on or session.today, summary) if session.commit else None
+        except BaseException:
+            for path, data in old.items():
+                if data is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    store.atomic_write_bytes(path, data)
+            raise
+        forms = {pid: tuple(_place(p, root) for p in paths) for pid, paths in staged.items()}
+    return [Outcome(after, path, sha, forms.get(after.id, ())) for (_, after), (path, _) in zip(changes, texts,
+                                                                                               strict=True)]
+
+
+def _out_dir(root: Path) -> Path:
+    out = root / "out"
+    out.mkdir(exist_ok=True)
+    return out
+
+
+def _stage_forms(session: Session, action: str, projects: Sequence[Project], texts: Sequence[tuple[Path, str]],
+                 staging: Path) -> dict[str, list[Path]]:
+    from dangjian_cli import render
+
+    if not session.forms or action not in render.STEP_FORMS:
+        return {}
+    staged: dict[str, list[Path]] = {}
+    for project, (_, text) in zip(projects, texts, strict=True):
+        wanted = [f for f in render.STEP_FORMS[action] if f in render.available(project)]
+        blob = render.blob_id(text.encode("utf-8"))
+        staged[project.id] = [render.render(project, session.config, form, staging / project.id, root=session.root,
+                                            blob=blob) for form in wanted]
+    return staged
+
+
+def _place(staged: Path, root: Path) -> Path:
+    target = root / "out" / staged.parent.name / staged.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, target)
+    return target
 
 
 def _commit(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]], on: dt.date,
@@ -374,6 +415,25 @@ def award(session: Session, *, cycle: str | None = None, order: Sequence[str] = 
     return placings, outcomes
 
 
+def award_list(session: Session, placings: Sequence[Placing], *, cycle: str | None = None,
+               competition: bool = False, on: dt.date | None = None) -> Path:
+    """表彰名单: the winners as a Word table, through the awards template."""
+    from dangjian_cli import render
+
+    year = cycle or session.config.cycle
+    contest = session.config.competition if competition else None
+    name = contest.name if contest else "党建工作项目评比"
+    projects = {pl.project_id: store.load_project(session.root, pl.project_id) for pl in placings if pl.award}
+    winners = [{"rank": pl.rank, "award": pl.award, "id": pl.project_id, "title": projects[pl.project_id].title,
+                "unit": projects[pl.project_id].unit, "total": str(pl.total)} for pl in placings if pl.award]
+    day = on or session.today
+    values = render.clean({"org": session.config.org, "cycle": year, "name": name, "winners": winners,
+                           "date": render.cn_date(day), "id": f"{year} 年度{name}", "blob": ""})
+    target = session.root / render.OUT_DIR / f"{year}-{name}-表彰名单.docx"
+    return render.render_template(render.template_path(session.root, "awards"), values, target, day,
+                                  session.config.org)
+
+
 def renumber(session: Session, project_id: str, *, base: str | None = None,
              on: dt.date | None = None) -> Outcome:
     """Give a project the next free number (free here and, with `base`, on that branch too): one commit."""
@@ -449,6 +509,19 @@ def _write_ci(target: Path) -> list[Path]:
     return written
 
 
+def _copy_forms(target: Path) -> list[Path]:
+    """The default Word templates, for the clerk to edit in templates/ (an edited one is kept)."""
+    from dangjian_cli import render
+
+    copied = []
+    for form in (*render.FORMS, *render.CYCLE_FORMS):
+        path = target / render.TEMPLATES_DIR / f"{form}.docx"
+        if not path.exists():
+            store.atomic_write_bytes(path, render.template_path(None, form).read_bytes())
+            copied.append(path)
+    return copied
+
+
 def init(target: Path, *, preset: str = "college", org: str | None = None, cycle: str | None = None,
          config_text: str | None = None, today: dt.date | None = None,
          author: tuple[str, str] | None = None) -> Path:
@@ -486,7 +559,7 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
     gitignore = target / ".gitignore"
     if not gitignore.exists():
         store.atomic_write(gitignore, GITIGNORE)
-    files = [config_path, keep, gitignore, *store.write_schemas(target), *_write_ci(target)]
+    files = [config_path, keep, gitignore, *store.write_schemas(target), *_write_ci(target), *_copy_forms(target)]
     if use_git:
         text = gitrepo.message(f"init: 建立党建项目数据仓库（预设 {preset}）", {"Dj-Action": "init"})
         gitrepo.commit(target, files, text, author=author)

@@ -134,6 +134,8 @@ def _done(session: actions.Session, outcome: actions.Outcome, verb: str) -> None
     else:
         committed = "未提交"
     _out(f"{verb}：{p.id}《{p.title}》，状态：{p.status.label}（{shown}，{committed}）")
+    for form in outcome.forms:
+        _out(f"  表格：{store.display(form, session.root)}")
 
 
 # --- setting up ----------------------------------------------------------------------
@@ -500,10 +502,13 @@ def award(
     _console().print(_placings_table(f"{name}排名（{cycle or session.config.cycle} 年度）", placings))
     if dry_run:
         _out("试排名，未写入任何文件。")
-    elif not outcomes:
+        return
+    if not outcomes:
         _out("获奖结果与记录一致，无需修改。")
     for outcome in outcomes:
         _done(session, outcome, "已写入奖项")
+    listing = actions.award_list(session, placings, cycle=cycle, competition=competition, on=on)
+    _out(f"表彰名单：{store.display(listing, session.root)}")
 
 
 @app.command()
@@ -570,7 +575,7 @@ def report(
     elif format_ == "xlsx":
         ledger.write_xlsx(projects, config, year, target)
     else:
-        ledger.write_docx(projects, config, year, target, root=root)
+        ledger.write_docx(projects, config, year, target, root)
     _out(f"已生成台账（{len(projects)} 个项目）：{target}")
 
 
@@ -595,6 +600,83 @@ def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="�
         for label, value in rows:
             table.add_row(label, str(value))
         console.print(table)
+
+
+@app.command()
+def render(
+    ctx: typer.Context,
+    project_id: Annotated[str | None, typer.Argument(help="项目编号；用 --all 时不填", metavar="[ID]")] = None,
+    form: Annotated[str | None, typer.Option(help="只生成一种表格，如 application（申报表）")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="所有项目的所有表格")] = False,
+    out: Annotated[Path | None, typer.Option(help="输出目录（默认 out/）")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转成 PDF")] = False,
+    repo: RepoOpt = None,
+) -> None:
+    """生成 Word 表格（申报表、立项通知、中期检查表、整改通知书、结题报告、验收评审表、验收报告）。
+
+    例：dj render 2025-机电-003
+    例：dj render 2025-机电-003 --form review --pdf
+    例：dj render --all --out 表格
+    """
+    from dangjian_cli import render as forms
+
+    if all_ == (project_id is not None):
+        raise typer.BadParameter("请写一个项目编号，或用 --all 生成全部项目的表格，二者选一。", param_hint="ID / --all")
+    if form is not None and form not in forms.FORMS:
+        names = "、".join(f"{k}（{v}）" for k, v in forms.FORMS.items())
+        raise typer.BadParameter(f"没有“{form}”这种表格；可选：{names}。", param_hint="--form")
+    root = _root(ctx, repo)
+    config = store.load_config(root)
+    target = out or root / forms.OUT_DIR
+    if project_id is not None:
+        project = store.load_project(root, project_id)
+        blob = forms.record_blob(root, project_id)
+        wanted = [form] if form else forms.available(project)
+        paths = [forms.render(project, config, f, target / project_id, root=root, blob=blob) for f in wanted]
+    else:
+        from rich.progress import Progress
+
+        projects = list(store.iter_projects(root))
+        with Progress(console=_console(), transient=True) as progress:
+            task = progress.add_task("生成表格", total=sum(len(forms.available(p)) for p in projects))
+            paths = forms.render_many(root, config, projects, target, [form] if form else None,
+                                      progress=lambda _: progress.advance(task))
+    for path in paths:
+        _out(f"已生成 {path}")
+    if pdf:
+        for path in forms.to_pdf(paths, target / "pdf"):
+            _out(f"已生成 {path}")
+    if not paths:
+        _out("没有可生成的表格。")
+
+
+@app.command("verify-form")
+def verify_form(
+    ctx: typer.Context, project_id: IdArg,
+    blob: Annotated[str, typer.Argument(help="表格页脚上的“记录版本”", metavar="记录版本")],
+    repo: RepoOpt = None,
+) -> None:
+    """核对一份打印或扫描的表格：它依据的是项目记录的哪个已提交版本，是否为当前版本。
+
+    例：dj verify-form 2025-机电-003 c68b6a0d37
+    """
+    from dangjian_cli.render import record_blob
+
+    root = _root(ctx, repo)
+    path = store.project_path(root, project_id)
+    store.load_project(root, project_id)  # a friendly refusal for an unknown id
+    wanted = blob.strip().lower()
+    entries = [e for e in gitrepo.history(root, path) if e.blob.startswith(wanted)] if gitrepo.is_repo(root) else []
+    if len(wanted) < 7 or not entries:
+        raise DjError(f"项目 {project_id} 的提交历史中没有记录版本 {blob}；这份表格不是由已提交的记录生成的，"
+                      f"请核对页脚的编号和版本，或请办理人重新生成表格。")
+    first = entries[-1]  # history is newest first: the commit that made this version
+    current = record_blob(root, project_id).startswith(wanted)
+    step = workflow.TRANSITIONS.get(first.trailers.get("Dj-Action", ""))
+    action = step.label if step else "手工修改"
+    _out(f"核对通过：这份表格依据 {project_id} 在提交 {first.commit[:7]}（{first.committed[:10]}，{action}，"
+         f"{first.author}）后的记录。")
+    _out("这是记录的当前版本。" if current else "记录此后已有改动，这份表格不是最新版本；可用 dj render 重新生成。")
 
 
 # --- reading -------------------------------------------------------------------------

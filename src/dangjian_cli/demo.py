@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -84,7 +84,7 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
     gitrepo.init(target)
     gitrepo.set_identity(target, clerk.name, clerk.email)
     actions.init(target, preset="demo", config_text=config_text, cycle=config.cycle, today=today)
-    base = actions.open_session(target, today=today)
+    base = replace(actions.open_session(target, today=today), forms=False)  # the cycle's paperwork comes at the end
 
     projects, events = scenario()
     steps = sorted(

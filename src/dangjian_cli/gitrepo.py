@@ -14,6 +14,7 @@ from dangjian_cli.errors import DjError
 TRAILERS = ("Dj-Action", "Dj-Project", "Dj-From", "Dj-To", "Dj-Actor", "Dj-Entered-By", "Dj-Date")
 _FIELD = "\x1f"
 _RECORD = "\x1e"
+_ZERO = "0" * 40  # git's id for "no file"
 
 
 def _git(root: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None,
@@ -101,21 +102,22 @@ class LogEntry:
     email: str
     subject: str
     trailers: dict[str, str]
+    blob: str  # the file's version after this commit ('' when the commit deleted it)
 
 
 def history(root: Path, path: Path) -> list[LogEntry]:
-    """Every commit that touched `path`, newest first, with its dj trailers."""
+    """Every commit that touched `path`, newest first, with its dj trailers and the file's blob id."""
     keys = "".join(f"%(trailers:key={k},valueonly,separator=%x2C){_FIELD}" for k in TRAILERS)
-    fmt = f"%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%s{_FIELD}{keys}{_RECORD}"
-    out = _git(root, "log", f"--format={fmt}", "--", str(path)).stdout
+    fmt = f"{_RECORD}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%s{_FIELD}{keys}"
+    out = _git(root, "log", "--raw", "--no-abbrev", f"--format={fmt}", "--", str(path)).stdout
     entries = []
-    for record in out.split(_RECORD):
-        record = record.strip("\n")
-        if not record:
-            continue
-        parts = record.split(_FIELD)
+    for record in out.split(_RECORD)[1:]:
+        head, _, raw = record.partition("\n")
+        parts = head.split(_FIELD)
         values = {k: v.strip() for k, v in zip(TRAILERS, parts[5:], strict=False) if v.strip()}
-        entries.append(LogEntry(parts[0], parts[1], parts[2], parts[3], parts[4], values))
+        blobs = [line.split()[3] for line in raw.splitlines() if line.startswith(":")]
+        blob = blobs[-1] if blobs and blobs[-1] != _ZERO else ""
+        entries.append(LogEntry(parts[0], parts[1], parts[2], parts[3], parts[4], values, blob))
     return entries
 
 
@@ -152,8 +154,6 @@ class CommitChanges:
     signer: str  # %GS: the e-mail (SSH) or user id (GPG) the signature belongs to
     files: list[FileChange]
 
-
-_ZERO = "0" * 40
 
 
 def rev_parse(root: Path, rev: str) -> str:

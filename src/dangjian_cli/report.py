@@ -148,3 +148,18 @@ def write_xlsx(projects: Sequence[Project], config: Config, cycle: str, out: Pat
     book.save(buffer)
     store.atomic_write_bytes(out, buffer.getvalue())
     return out
+
+
+def write_docx(projects: Sequence[Project], config: Config, cycle: str, out: Path, root: Path | None) -> Path:
+    """The ledger as a Word table, through the ledger template a clerk can edit."""
+    import datetime as dt
+
+    from dangjian_cli import render
+
+    rows = [[_text(v) for v in ledger_row(p)] for p in projects]
+    stats = [(heading, label, _text(value)) for heading, items in statistics(projects, config).tables()
+             for label, value in items]
+    values = render.clean({"org": config.org, "cycle": cycle, "rows": rows, "stats": stats, "id": f"{cycle} 年度台账",
+                           "blob": ""})
+    stamp = max((render.stamp(p) for p in projects), default=dt.date(2000, 1, 1))
+    return render.render_template(render.template_path(root, "ledger"), values, out, stamp, config.org)

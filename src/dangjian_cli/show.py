@@ -110,7 +110,7 @@ def _label(status: str) -> str:
 def history_table(root: Path, project_id: str) -> Table:
     path = store.project_path(root, project_id)
     table = Table(title=f"{project_id} 的办理记录（来自 git 历史）")
-    for column in ("日期", "办理人", "操作", "状态变化", "提交"):
+    for column in ("日期", "办理人", "操作", "状态变化", "提交", "记录版本"):
         table.add_column(column, overflow="fold")
     for e in reversed(gitrepo.history(root, path)):
         t = e.trailers
@@ -120,5 +120,5 @@ def history_table(root: Path, project_id: str) -> Table:
         if "Dj-Entered-By" in t:
             who += f"（{t['Dj-Entered-By'].split(' <')[0]} 代录）"
         change = f"{_label(t['Dj-From'])} → {_label(t['Dj-To'])}" if "Dj-From" in t and "Dj-To" in t else ""
-        table.add_row(t.get("Dj-Date", e.committed[:10]), who, label, change, e.commit[:7])
+        table.add_row(t.get("Dj-Date", e.committed[:10]), who, label, change, e.commit[:7], e.blob[:10])
     return table

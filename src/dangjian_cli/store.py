@@ -269,13 +269,18 @@ def record_data(project: Project) -> dict[str, Any]:
     return {"schema_version": project.schema_version, **data}
 
 
-def write_project(root: Path, project: Project, was: Path | None = None) -> Path:
-    """Write the record at the path its id gives; `was` is where it lived before a renumbering."""
+def project_text(root: Path, project: Project, was: Path | None = None) -> tuple[Path, str]:
+    """Where the record goes and its text, keeping the comments of the file it replaces (or `was`)."""
     path = project_path(root, project.id)
     shown = display(path, root)
     source = was if was is not None else path
     old = decode(source.read_bytes(), shown) if source.exists() else None
-    text = render_yaml(record_data(project), old, modeline(path, root, "project.schema.json"), shown)
+    return path, render_yaml(record_data(project), old, modeline(path, root, "project.schema.json"), shown)
+
+
+def write_project(root: Path, project: Project, was: Path | None = None) -> Path:
+    """Write the record at the path its id gives; `was` is where it lived before a renumbering."""
+    path, text = project_text(root, project, was)
     atomic_write(path, text)
     return path
 

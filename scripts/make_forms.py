@@ -1,0 +1,348 @@
+"""Build the default Word form templates (src/dangjian_cli/forms/*.docx) with python-docx.
+
+    python scripts/make_forms.py
+
+The .docx files this writes are what ships and what `dj init` copies into a data repository's
+templates/, where clerks edit them in Word or WPS. This script is only how they were first made:
+re-run it after changing a layout here, then copy the results over templates/ (a test compares them).
+Jinja tags follow docxtpl: {{ value }}, {%p for %} paragraph loops, {%tr %} row loops, {%tc %} columns.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from docx import Document  # type: ignore[import-untyped]
+from docx.enum.section import WD_ORIENT  # type: ignore[import-untyped]
+from docx.enum.table import WD_TABLE_ALIGNMENT  # type: ignore[import-untyped]
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK  # type: ignore[import-untyped]
+from docx.oxml.ns import qn  # type: ignore[import-untyped]
+from docx.shared import Mm, Pt  # type: ignore[import-untyped]
+
+OUT = Path(__file__).resolve().parents[1] / "src" / "dangjian_cli" / "forms"
+
+TITLE_FONT = "方正小标宋简体"  # 2号 (22 pt), GB/T 9704 titles
+BODY_FONT = "仿宋_GB2312"  # 3号 (16 pt) in text, 小四 (12 pt) in tables
+HEADING_FONT = "黑体"
+# Where a machine lacks the official fonts, Word and LibreOffice take these (fontTable altName).
+FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", HEADING_FONT: "SimHei"}
+
+CENTER, RIGHT, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.LEFT
+
+
+def font(run, name: str, size: float, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Set the font on a run for every script, East-Asian included (Word ignores w:ascii for Chinese)."""
+    run.font.name = name
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+
+
+def new_document(landscape: bool = False):  # type: ignore[no-untyped-def]
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+    # GB/T 9704-2012: top 37 mm, bottom 35 mm, left 28 mm, right 26 mm
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(20)
+    normal = doc.styles["Normal"]
+    normal.font.name = BODY_FONT
+    normal.font.size = Pt(16)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.line_spacing = Pt(28)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = CENTER
+    font(footer.add_run("项目编号 {{ id }} · 记录版本 {{ blob }}"), BODY_FONT, 9)
+    return doc
+
+
+def para(doc, text: str = "", size: float = 16, align=None, bold: bool = False,  # type: ignore[no-untyped-def]
+         face: str = BODY_FONT, indent: bool = False):
+    p = doc.add_paragraph()
+    if align is not None:
+        p.alignment = align
+    if indent:
+        p.paragraph_format.first_line_indent = Pt(size * 2)
+    if text:
+        font(p.add_run(text), face, size, bold)
+    return p
+
+
+def title(doc, text: str) -> None:  # type: ignore[no-untyped-def]
+    p = para(doc, text, 22, CENTER, face=TITLE_FONT)
+    p.paragraph_format.line_spacing = Pt(36)
+    p.paragraph_format.space_after = Pt(18)
+
+
+def heading(doc, text: str) -> None:  # type: ignore[no-untyped-def]
+    p = para(doc, text, 16, face=HEADING_FONT)
+    p.paragraph_format.space_before = Pt(8)
+
+
+def paragraphs(doc, name: str) -> None:  # type: ignore[no-untyped-def]
+    """A multi-paragraph field: one Word paragraph per paragraph the user wrote."""
+    para(doc, f"{{%p for line in {name} %}}")
+    para(doc, "{{ line }}", indent=True)
+    para(doc, "{%p endfor %}")
+
+
+def table(doc, rows: Sequence[Sequence[str]], widths: Sequence[float] | None,  # type: ignore[no-untyped-def]
+          header: bool = True):
+    """A bordered table; cells in 小四, the header row in bold. No widths: columns fit their content."""
+    t = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = widths is None
+    if widths is None:  # a column loop adds columns: let Word and LibreOffice share the page width out
+        pr = t._tbl.tblPr
+        width = pr.find(qn("w:tblW"))
+        width.set(qn("w:type"), "pct")
+        width.set(qn("w:w"), "5000")
+    for c, w in enumerate(widths or ()):
+        t.columns[c].width = Mm(w)  # LibreOffice reads the grid, Word the cells
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            cell = t.rows[r].cells[c]
+            if widths is not None:
+                cell.width = Mm(widths[c])
+            p = cell.paragraphs[0]
+            p.paragraph_format.line_spacing = Pt(20)
+            if header and r == 0:
+                p.alignment = CENTER
+            font(p.add_run(text), BODY_FONT, 12, bold=header and r == 0)
+    return t
+
+
+def pairs(doc, items: Sequence[tuple[str, str]], widths: Sequence[float] = (40, 116)) -> None:  # type: ignore[no-untyped-def]
+    """Label | value rows, the labels in bold."""
+    t = table(doc, [list(i) for i in items], widths, header=False)
+    for row in t.rows:
+        row.cells[0].paragraphs[0].runs[0].font.bold = True
+
+
+def loop_rows(doc, head: Sequence[str], loop: str, cells: Sequence[str], widths: Sequence[float] | None,  # type: ignore[no-untyped-def]
+              tail: Sequence[Sequence[str]] = ()):
+    """A header row, one row per item of `loop` (docxtpl {%tr %}), then fixed rows such as a total."""
+    blank = [""] * (len(cells) - 1)
+    rows = [list(head), [f"{{%tr for {loop} %}}", *blank], list(cells), ["{%tr endfor %}", *blank], *map(list, tail)]
+    return table(doc, rows, widths)
+
+
+def signatures(doc, *lines: str) -> None:  # type: ignore[no-untyped-def]
+    para(doc)
+    for line in lines:
+        para(doc, line, align=RIGHT)
+
+
+def info(doc) -> None:  # type: ignore[no-untyped-def]
+    pairs(doc, [("项目编号", "{{ id }}"), ("项目名称", "{{ title }}"), ("项目所在单位", "{{ unit }}"),
+                ("项目所在支部", "{{ branch }}"), ("项目执行者", "{{ leader }}"), ("立项日期", "{{ approved_on }}")])
+
+
+# --- the forms -------------------------------------------------------------------------
+
+
+def application():  # type: ignore[no-untyped-def]
+    doc = new_document()
+    para(doc)
+    para(doc, "{{ org }}", 22, CENTER, face=TITLE_FONT)
+    title(doc, "党建工作项目申报表")
+    para(doc)
+    for label, value in (("项目名称", "title"), ("项目所在单位", "unit"), ("项目执行者", "leader"),
+                         ("项目所在支部（盖章）", "branch"), ("支部书记", "secretary"), ("填表日期", "applied_on")):
+        p = para(doc, f"{label}：", 16)
+        p.paragraph_format.left_indent = Mm(12)
+        p.paragraph_format.line_spacing = Pt(40)
+        run = p.add_run(f"{{{{ {value} }}}}")
+        font(run, BODY_FONT, 16)
+        run.font.underline = True
+    para(doc)
+    para(doc, "{{ org }} 印制", 16, CENTER)
+    doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+
+    heading(doc, "一、基本情况")
+    pairs(doc, [("项目编号", "{{ id }}"), ("项目名称", "{{ title }}"), ("项目所在单位", "{{ unit }}"),
+                ("项目所在支部", "{{ branch }}"), ("项目执行者", "{{ leader }}"), ("支部书记", "{{ secretary }}"),
+                ("第一责任人", "{{ first }}"), ("直接责任人", "{{ direct }}"), ("项目类别", "{{ category }}"),
+                ("项目类型", "{{ type }}{{ stages_note }}"), ("实施周期", "{{ period }}")])
+    for number, name, field in (("二", "项目背景", "background"), ("三", "实施方案", "plan"),
+                                ("四", "预期目标", "goals"), ("五", "保障措施", "measures")):
+        heading(doc, f"{number}、{name}")
+        paragraphs(doc, field)
+    heading(doc, "六、进度安排")
+    loop_rows(doc, ["时间", "工作内容"], "m in milestones", ["{{ m.date }}", "{{ m.content }}"], (40, 116))
+    heading(doc, "七、经费预算")
+    loop_rows(doc, ["序号", "支出项目", "金额（元）"], "b in budget", ["{{ b.n }}", "{{ b.item }}", "{{ b.amount }}"],
+              (20, 96, 40), tail=[["合计", "", "{{ budget_total }}"]])
+    heading(doc, "八、审核意见")
+    table(doc, [["党支部意见", "\n\n（盖章）        书记签字：              年    月    日"],
+                ["基层党委意见", "\n\n（盖章）        负责人签字：            年    月    日"]],
+          (36, 120), header=False)
+    return doc
+
+
+def approval():  # type: ignore[no-untyped-def]
+    doc = new_document()
+    title(doc, "党建工作项目立项通知")
+    para(doc, "{{ doc_no }}", align=CENTER)
+    para(doc)
+    para(doc, "{{ unit }}、{{ branch }}：")
+    para(doc, "经评审，你单位申报的“{{ title }}”项目（编号 {{ id }}）予以立项，资助经费 {{ funding }} 元。"
+              "请按照申报方案认真组织实施，按期接受中期检查和结题验收。", indent=True)
+    para(doc, "审批意见：{{ opinion }}", indent=True)
+    signatures(doc, "{{ org }}（盖章）", "{{ approved_on }}")
+    return doc
+
+
+def midcheck():  # type: ignore[no-untyped-def]
+    doc = new_document()
+    title(doc, "党建工作项目中期检查表")
+    info(doc)
+    heading(doc, "检查情况")
+    loop_rows(doc, ["阶段", "检查日期", "检查人", "结论", "检查意见"], "c in checks",
+              ["{{ c.stage }}", "{{ c.date }}", "{{ c.by }}", "{{ c.result }}", "{{ c.opinion }}"],
+              (14, 28, 22, 22, 70))
+    heading(doc, "整改事项")
+    loop_rows(doc, ["下发日期", "整改期限", "存在问题与整改要求", "完成情况"], "r in rectifications",
+              ["{{ r.issued }}", "{{ r.deadline }}", "{{ r.issues }}", "{{ r.state }}"], (26, 26, 70, 34))
+    signatures(doc, "检查组签字：                    ", "年    月    日")
+    return doc
+
+
+def rectification():  # type: ignore[no-untyped-def]
+    doc = new_document()
+    title(doc, "党建工作项目整改通知书")
+    para(doc, "{{ unit }}、{{ branch }}：")
+    para(doc, "你单位承担的“{{ title }}”项目（编号 {{ id }}）在 {{ r.issued }} 的中期检查中，发现以下问题：",
+         indent=True)
+    paragraphs(doc, "r.issues_lines")
+    para(doc, "请于 {{ r.deadline }} 前完成整改，并将整改情况书面报送党委组织部。", indent=True)
+    para(doc, "{%p if r.done %}")
+    para(doc, "整改情况：已于 {{ r.done }} 完成整改。{{ r.note }}", indent=True)
+    para(doc, "{%p endif %}")
+    signatures(doc, "{{ org }}（盖章）", "{{ r.issued }}")
+    return doc
+
+
+def closing():  # type: ignore[no-untyped-def]
+    doc = new_document()
+    title(doc, "党建工作项目结题报告")
+    info(doc)
+    for number, name, field in (("一", "项目概况", "overview"), ("二", "实施情况", "implementation"),
+                                ("三", "成果经验", "achievements"), ("四", "评价建议", "evaluation")):
+        heading(doc, f"{number}、{name}")
+        paragraphs(doc, field)
+    signatures(doc, "项目执行者签字：                ", "支部书记签字：                ", "{{ closed_on }}")
+    return doc
+
+
+def review():  # type: ignore[no-untyped-def]
+    doc = new_document()
+    title(doc, "党建工作项目验收评审表")
+    info(doc)
+    heading(doc, "评审得分")
+    head = ["评分项", "满分", "{%tc for r in reviewers %}", "{{ r }}", "{%tc endfor %}"]
+    cells = ["{{ c.name }}", "{{ c.max }}", "{%tc for p in c.points %}", "{{ p }}", "{%tc endfor %}"]
+    total = ["合计", "{{ max_total }}", "{%tc for t in totals %}", "{{ t }}", "{%tc endfor %}"]
+    loop_rows(doc, head, "c in criteria", cells, None, tail=[total])
+    para(doc, "评委 {{ reviewers | length }} 人{{ trimmed_note }}，验收总分 {{ total }} 分，"
+              "{{ passed_text }}{{ grade_text }}。", indent=True)
+    signatures(doc, "评审组成员签字：                                ",
+               "组长签字：                {{ scored_on }}")
+    return doc
+
+
+def acceptance():  # type: ignore[no-untyped-def]
+    doc = new_document()
+    title(doc, "党建工作项目验收报告")
+    info(doc)
+    heading(doc, "验收结论")
+    para(doc, "经验收评审组评审，该项目验收总分 {{ total }} 分，{{ passed_text }}{{ grade_text }}。", indent=True)
+    para(doc, "经费使用：资助 {{ granted }} 元，已支出 {{ spent }} 元，结余 {{ balance }} 元{{ retained_text }}。",
+         indent=True)
+    para(doc, "{%p if award %}")
+    para(doc, "评比表彰：{{ award }}。", indent=True)
+    para(doc, "{%p endif %}")
+    heading(doc, "验收意见")
+    for _ in range(3):
+        para(doc)
+    signatures(doc, "{{ org }}（盖章）", "{{ accepted_on }}")
+    return doc
+
+
+def awards():  # type: ignore[no-untyped-def]
+    doc = new_document()
+    title(doc, "{{ cycle }} 年度{{ name }}表彰名单")
+    loop_rows(doc, ["名次", "奖项", "项目编号", "项目名称", "项目所在单位", "得分"], "w in winners",
+              ["{{ w.rank }}", "{{ w.award }}", "{{ w.id }}", "{{ w.title }}", "{{ w.unit }}", "{{ w.total }}"],
+              (12, 28, 28, 50, 24, 14))
+    signatures(doc, "{{ org }}（盖章）", "{{ date }}")
+    return doc
+
+
+def ledger():  # type: ignore[no-untyped-def]
+    doc = new_document(landscape=True)
+    title(doc, "{{ org }} {{ cycle }} 年度党建项目台账")
+    head = ["项目编号", "单位", "项目名称", "类型", "状态", "第一责任人",
+            "资助", "已支出", "结余", "总分", "等次", "表彰"]
+    cells = [f"{{{{ r[{i}] }}}}" for i in (0, 1, 3, 4, 6, 7, 9, 10, 11, 13, 14, 15)]
+    loop_rows(doc, head, "r in rows", cells, (24, 24, 46, 18, 18, 16, 16, 16, 16, 14, 12, 23))
+    heading(doc, "统计")
+    loop_rows(doc, ["分类", "项目", "数量或金额"], "s in stats", ["{{ s[0] }}", "{{ s[1] }}", "{{ s[2] }}"],
+              (40, 80, 40))
+    return doc
+
+
+FORMS = {"application": application, "approval": approval, "midcheck": midcheck, "rectification": rectification,
+         "closing": closing, "review": review, "acceptance": acceptance, "awards": awards, "ledger": ledger}
+
+
+def with_fallback_fonts(xml: str) -> str:
+    """Declare the official fonts with an altName Word/LibreOffice use when they are not installed."""
+    fonts = "".join(f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
+                    f'<w:family w:val="{"modern" if name == BODY_FONT else "roman"}"/><w:pitch w:val="fixed"/></w:font>'
+                    for name, alt in FALLBACKS.items())
+    return xml.replace("</w:fonts>", fonts + "</w:fonts>")
+
+
+def finish(doc) -> bytes:  # type: ignore[no-untyped-def]
+    """The .docx bytes, without python-docx's sample thumbnail and with the fallback fonts."""
+    doc.core_properties.title = ""
+    doc.core_properties.author = "dj"
+    raw = io.BytesIO()
+    doc.save(raw)
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename == "docProps/thumbnail.jpeg":
+                continue
+            data = src.read(item.filename)
+            if item.filename == "_rels/.rels":
+                data = re.sub(rb"<Relationship [^>]*thumbnail[^>]*/>", b"", data)
+            elif item.filename == "word/fontTable.xml":
+                data = with_fallback_fonts(data.decode("utf-8")).encode("utf-8")
+            fixed = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, data)
+    return out.getvalue()
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, build in FORMS.items():
+        (OUT / f"{name}.docx").write_bytes(finish(build()))
+        print(OUT / f"{name}.docx")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,307 @@
+"""Word forms: which template, what it sees, docxtpl in a sandbox, the same bytes every time, PDF.
+
+docx, docxtpl and jinja2 are imported inside the functions that use them, so reading commands start fast.
+A template sees only plain values built here; user text is escaped and never evaluated as a template.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dangjian_cli import scoring, store
+from dangjian_cli.config import Config
+from dangjian_cli.errors import DjError
+from dangjian_cli.model import Project, Status
+
+TEMPLATES_DIR = "templates"
+OUT_DIR = "out"
+FORMS = {  # one project's forms, in the order of its life
+    "application": "申报表", "approval": "立项通知", "midcheck": "中期检查表", "rectification": "整改通知书",
+    "closing": "结题报告", "review": "验收评审表", "acceptance": "验收报告",
+}
+CYCLE_FORMS = {"awards": "表彰名单", "ledger": "台账"}  # one per cycle
+STEP_FORMS = {  # the paper each command hands the clerk
+    "apply": ("application",), "promote": ("application",), "approve": ("approval",),
+    "mid-check": ("midcheck", "rectification"), "rectified": ("midcheck", "rectification"),
+    "close": ("closing",), "score": ("review",), "accept": ("review", "acceptance"), "award": ("acceptance",),
+}
+
+# XML 1.0 cannot hold these; a user's paste from a PDF or a terminal sometimes does.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def available(project: Project) -> list[str]:
+    """The forms the record has the facts for."""
+    has = {
+        "application": project.status is not Status.draft or project.applied is not None,
+        "approval": project.approval is not None,
+        "midcheck": bool(project.mid_checks),
+        "rectification": bool(project.rectifications),
+        "closing": project.closing_report is not None,
+        "review": bool(project.scores),
+        "acceptance": project.result is not None,
+    }
+    return [form for form in FORMS if has[form]]
+
+
+def blob_id(data: bytes) -> str:
+    """git's blob id of a record file, short: the version a printed form was made from."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()[:10]
+
+
+def template_path(root: Path | None, form: str) -> Path:
+    """The data repository's templates/<form>.docx wins over the one dj ships."""
+    if root is not None:
+        own = root / TEMPLATES_DIR / f"{form}.docx"
+        if own.is_file():
+            return own
+    return Path(str(resources.files("dangjian_cli") / "forms" / f"{form}.docx"))
+
+
+def form_path(out_dir: Path, project_id: str, form: str) -> Path:
+    return out_dir / f"{project_id}-{FORMS.get(form) or CYCLE_FORMS[form]}.docx"
+
+
+# --- what a template sees ---------------------------------------------------------------
+
+
+def clean(value: Any) -> Any:
+    """Strings without the characters XML cannot hold; lists and mappings cleaned all the way down."""
+    if isinstance(value, str):
+        return _ILLEGAL.sub("", value)
+    if isinstance(value, Mapping):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
+def lines(text: str) -> list[str]:
+    """A multi-paragraph field as its paragraphs, one Word paragraph each."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def cn_date(day: dt.date | None) -> str:
+    return f"{day.year}年{day.month}月{day.day}日" if day else "    年  月  日"
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _verdict(project: Project, total: Decimal | None, config: Config) -> dict[str, str]:
+    result = project.result
+    if result is not None:
+        passed = result.passed == "yes"
+        grade = result.grade
+    elif total is not None:
+        passed = total >= config.acceptance.pass_line
+        grade = scoring.grade(total, config.acceptance) if passed else ""
+    else:
+        return {"passed_text": "尚未验收", "grade_text": ""}
+    return {"passed_text": "验收通过" if passed else "验收未通过", "grade_text": f"，等次为“{grade}”" if grade else ""}
+
+
+def context(project: Project, config: Config, blob: str) -> dict[str, Any]:
+    """Everything any project form may print, as text, numbers and lists of text."""
+    p = project
+    approval, result, report = p.approval, p.result, p.closing_report
+    rubric = config.acceptance
+    total = result.total if result else (
+        scoring.trimmed_mean([s.total for s in p.scores], rubric.trim_from) if p.scores else None)
+    latest = p.rectifications[-1] if p.rectifications else None
+    values: dict[str, Any] = {
+        "org": config.org, "id": p.id, "blob": blob, "title": p.title, "cycle": p.cycle, "unit": p.unit,
+        "branch": p.branch, "leader": p.leader, "secretary": p.secretary, "first": p.responsible.first,
+        "direct": p.responsible.direct, "category": p.category, "type": p.type,
+        "stages_note": f"（分 {p.stages} 个阶段实施，现为第 {p.stage} 阶段）" if p.stages > 1 else "",
+        "period": f"{cn_date(p.period.start)} 至 {cn_date(p.period.end)}", "applied_on": cn_date(p.applied),
+        "background": lines(p.background), "plan": lines(p.plan), "goals": lines(p.goals),
+        "measures": lines(p.measures),
+        "milestones": [{"date": cn_date(m.date), "content": m.content} for m in p.milestones],
+        "budget": [{"n": n, "item": b.item, "amount": _money(b.amount)} for n, b in enumerate(p.budget, start=1)],
+        "budget_total": _money(p.budget_total),
+        "doc_no": approval.doc_no if approval else "", "funding": _money(p.granted),
+        "opinion": approval.opinion if approval else "", "approved_on": cn_date(approval.date if approval else None),
+        "checks": [{"stage": m.stage, "date": cn_date(m.date), "by": m.by, "opinion": m.opinion,
+                    "result": "通过" if m.result == "pass" else "限期整改"} for m in p.mid_checks],
+        "rectifications": [{"issued": cn_date(r.issued), "deadline": cn_date(r.deadline), "issues": r.issues,
+                            "state": f"{cn_date(r.done)}完成" if r.done else "未完成"} for r in p.rectifications],
+        "r": {"issued": cn_date(latest.issued), "deadline": cn_date(latest.deadline), "note": latest.note,
+              "issues_lines": lines(latest.issues), "done": cn_date(latest.done) if latest.done else ""}
+        if latest else {},
+        "closed_on": cn_date(report.date if report else None),
+        "reviewers": [s.reviewer for s in p.scores],
+        "criteria": [{"name": c.name, "max": c.max, "points": [s.points.get(c.key, "") for s in p.scores]}
+                     for c in rubric.criteria],
+        "totals": [s.total for s in p.scores], "max_total": rubric.max_total,
+        "total": total if total is not None else "",
+        "trimmed_note": "，去掉一个最高分和一个最低分后取平均" if scoring.is_trimmed(len(p.scores), rubric.trim_from)
+        else "，取平均分",
+        "scored_on": cn_date(max((s.date for s in p.scores), default=None)),
+        "granted": _money(p.granted), "spent": _money(p.spent), "balance": _money(p.balance),
+        "retained_text": f"，结余 {_money(result.retained)} 元留存支部"
+        if result and result.retained is not None else "",
+        "award": result.award if result else "", "accepted_on": cn_date(result.date if result else None),
+        **_verdict(p, total, config),
+    }
+    if report is not None:
+        values.update({key: lines(getattr(report, key)) for key in ("overview", "implementation", "achievements",
+                                                                      "evaluation")})
+    cleaned: dict[str, Any] = clean(values)
+    return cleaned
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+def _bad_tag(template: Path, env: Any) -> str:
+    """The first tag in the template's text that Jinja cannot read, for the error message."""
+    from docx import Document
+
+    doc = Document(str(template))
+    texts: list[str] = [p.text for p in doc.paragraphs]
+    texts += [p.text for t in doc.tables for row in t.rows for cell in row.cells for p in cell.paragraphs]
+    texts += [p.text for s in doc.sections for p in s.footer.paragraphs]
+    for text in texts:
+        tags: list[str] = re.findall(r"\{\{.*?(?:\}\}|$)|\{%.*?(?:%\}|$)", text)
+        for tag in tags:
+            if not tag.startswith("{{"):
+                if not tag.endswith("%}"):
+                    return tag
+                continue
+            try:
+                env.parse(tag)
+            except Exception:
+                return tag
+    return ""
+
+
+def _stable(docx: bytes, stamp: dt.date, author: str) -> bytes:
+    """Fixed zip entry times and document properties: the same record gives the same bytes."""
+    when = f"{stamp.isoformat()}T00:00:00Z"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                text = data.decode("utf-8")
+                text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rf"\g<1>{when}", text)
+                text = re.sub(r"(<cp:lastModifiedBy>)[^<]*", rf"\g<1>{_xml(author)}", text)
+                data = text.encode("utf-8")
+            entry = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_template(template: Path, values: Mapping[str, Any], target: Path, stamp: dt.date, author: str) -> Path:
+    """Fill one template and write it atomically; a broken template is a DjError naming the bad tag."""
+    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+    from jinja2 import TemplateError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(autoescape=True)
+    try:
+        doc = DocxTemplate(str(template))
+        doc.render(dict(values), env, autoescape=True)
+        raw = io.BytesIO()
+        doc.save(raw)
+    except TemplateError as e:
+        tag = _bad_tag(template, env)
+        where = f"“{tag}”" if tag else f"（{e.message}）"
+        raise DjError(f"模板 {template} 中的标记{where}有误，无法生成表格；请在 Word 中改正该标记"
+                      f"（变量写成 {{{{ 名称 }}}}），或删除该模板改用 dj 自带的。") from None
+    except (zipfile.BadZipFile, KeyError, ValueError) as e:
+        raise DjError(f"模板 {template} 不是有效的 Word 文档（{e}）；请用 Word 另存为 .docx 后再试。") from None
+    store.atomic_write_bytes(target, _stable(raw.getvalue(), stamp, author))
+    return target
+
+
+def stamp(project: Project) -> dt.date:
+    from dangjian_cli.workflow import last_step_date
+
+    return last_step_date(project) or dt.date(2000, 1, 1)
+
+
+def render(project: Project, config: Config, form: str, out_dir: Path, *, root: Path | None,
+           blob: str) -> Path:
+    """One project form into `out_dir`, named `<id>-<表名>.docx`."""
+    if form not in FORMS:
+        raise DjError(f"没有名为“{form}”的表格；可选：{'、'.join(f'{k}（{v}）' for k, v in FORMS.items())}。")
+    if form not in available(project):
+        raise DjError(f"项目 {project.id} 目前还没有{FORMS[form]}（状态：{project.status.label}）；"
+                      f"可生成：{'、'.join(FORMS[f] for f in available(project)) or '无'}。")
+    return render_template(template_path(root, form), context(project, config, blob),
+                           form_path(out_dir, project.id, form), stamp(project), config.org)
+
+
+def record_blob(root: Path, project_id: str) -> str:
+    return blob_id(store.project_path(root, project_id).read_bytes())
+
+
+def _render_one(job: tuple[Project, Config, str, Path, Path | None, str]) -> Path:
+    project, config, form, out_dir, root, blob = job
+    return render(project, config, form, out_dir, root=root, blob=blob)
+
+
+def render_many(root: Path, config: Config, projects: Iterable[Project], out_dir: Path,
+                forms: Sequence[str] | None = None, progress: Callable[[Path], None] | None = None) -> list[Path]:
+    """Every available form (or those asked for) of many projects, across the machine's cores."""
+    jobs = [(p, config, form, out_dir / p.id, root, record_blob(root, p.id))
+            for p in projects for form in available(p) if forms is None or form in forms]
+    done: list[Path] = []
+    if len(jobs) <= 8:
+        results: Iterable[Path] = map(_render_one, jobs)
+    else:
+        pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
+        results = pool.map(_render_one, jobs, chunksize=4)
+    for path in results:
+        done.append(path)
+        if progress:
+            progress(path)
+    return done
+
+
+# --- PDF -------------------------------------------------------------------------------
+
+
+def to_pdf(paths: Sequence[Path], out_dir: Path) -> list[Path]:
+    """LibreOffice converts each .docx to a PDF beside it in `out_dir`."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise DjError("未找到 LibreOffice（soffice），无法生成 PDF；请安装 LibreOffice"
+                      "（Debian/Ubuntu：sudo apt install libreoffice-writer-nogui fonts-noto-cjk），"
+                      "或去掉 --pdf 只生成 Word 文件。")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dj-soffice-") as profile:
+        result = subprocess.run(
+            [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", "pdf",
+             "--outdir", str(out_dir), *map(str, paths)],
+            capture_output=True, text=True, timeout=600)
+    pdfs = [out_dir / f"{p.stem}.pdf" for p in paths]
+    missing = [p.name for p in pdfs if not p.is_file()]
+    if missing:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise DjError(f"LibreOffice 未能生成 {'、'.join(missing)}（{detail[-1] if detail else '原因不明'}）；"
+                      f"请用 Word 打开对应的 .docx 检查。")
+    return pdfs
