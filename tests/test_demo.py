@@ -89,6 +89,12 @@ def test_demo_walks_the_cycle_to_its_award_list_and_ledger(demo_repo: Path, dj: 
     assert contest == {"2025-机关-001": ("91.33", prize), "2025-机电-001": ("87.33", prize),
                        "2025-外语-001": ("82.33", prize), "2025-经管-001": ("73.00", "")}
 
+    from docx import Document
+
+    honours = Document(str(demo_repo / "out" / "2025-党建工作项目评比-表彰名单.docx")).tables[0]
+    assert [[c.text for c in row.cells][:3] for row in honours.rows][1:] == [
+        ["1", "优秀成果", "2025-机电-001"], ["2", "优秀成果", "2025-外语-001"]]
+
     from openpyxl import load_workbook
 
     sheet = load_workbook(demo_repo / "out" / "台账-2025.xlsx")["台账"]

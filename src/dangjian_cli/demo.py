@@ -93,11 +93,14 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
         key=lambda s: (s[0], s[1], s[2]),
     )
     ids: dict[int, str] = {}
+    outputs: list[Path] = []
     for date, i, _, step in steps:
         session = actions.with_actor(base, step["by"], when=f"{date}T10:00:00+08:00")
         if i == len(projects):  # an event: a cycle's award
             on = dt.date.fromisoformat(date)
-            actions.award(session, competition=step["action"] == "competition-award", on=on)
+            contest = step["action"] == "competition-award"
+            placings, _ = actions.award(session, competition=contest, on=on)
+            outputs.append(actions.award_list(session, placings, competition=contest, on=on))
             continue
         if step["action"] == "apply" and i not in ids:
             step = {**step, "application": projects[i]["application"]}
@@ -106,4 +109,4 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
     gitrepo.write_commit_graph(target)
     final = [store.load_project(target, ids[i]) for i in sorted(ids)]
     ledger = report.write_xlsx(final, config, config.cycle, target / "out" / f"台账-{config.cycle}.xlsx")
-    return DemoResult(target, final, len(steps) + 1, [ledger])
+    return DemoResult(target, final, len(steps) + 1, [*outputs, ledger])
