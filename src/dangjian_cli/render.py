@@ -269,13 +269,15 @@ def render_many(root: Path, config: Config, projects: Iterable[Project], out_dir
     """Every available form (or those asked for) of many projects, across the machine's cores."""
     jobs = [(p, config, form, out_dir / p.id, root, record_blob(root, p.id))
             for p in projects for form in available(p) if forms is None or form in forms]
-    done: list[Path] = []
-    if len(jobs) <= 8:
-        results: Iterable[Path] = map(_render_one, jobs)
-    else:
-        pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1)
-        results = pool.map(_render_one, jobs, chunksize=4)
-    for path in results:
+    if len(jobs) <= 8:  # starting worker processes costs more than it saves
+        return _collect(map(_render_one, jobs), progress)
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        return _collect(pool.map(_render_one, jobs, chunksize=4), progress)
+
+
+def _collect(paths: Iterable[Path], progress: Callable[[Path], None] | None) -> list[Path]:
+    done = []
+    for path in paths:
         done.append(path)
         if progress:
             progress(path)
