@@ -57,15 +57,11 @@ def _entry(project: Project, shortlisted: bool = False) -> Entry:
 
 
 def recommend(project: Project, ctx: Context) -> Project:
-    """基层推荐: the project's own unit (or a clerk) puts it forward, before calendar.recommend_by."""
+    """基层推荐: the project's own unit (its applicant, or a clerk) puts it forward, before calendar.recommend_by."""
     begin(project, "recommend", ctx)
     _competition(ctx.config)
     if project.competition is not None:
         raise DjError(f"项目 {project.id} 已于 {project.competition.recommended} 推荐过，无需再次推荐。")
-    person = ctx.actor.person
-    if not ctx.actor.has(frozenset({Role.clerk})) and (person is None or person.unit != project.unit):
-        raise DjError(f"{ctx.actor.name} 不属于{project.unit}，不能推荐该单位的项目；"
-                      f"请由{project.unit}的人员或组织部干事推荐。")
     deadline = ctx.config.calendar.recommend_by
     if deadline is not None and ctx.on > deadline:
         raise DjError(f"推荐截止日期是 {deadline}，{ctx.on} 已过期，不能再推荐；如需补报，请与组织部联系。")
