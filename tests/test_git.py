@@ -25,7 +25,7 @@ def test_a_step_commits_only_its_own_file_with_trailers(repo: Path, dj: Dj) -> N
 
     changed = git(repo, "show", "--name-only", "--format=", "HEAD").split()
     assert changed == [f"projects/2025/{pid}.yaml"]
-    assert git(repo, "log", "-1", "--format=%s").strip() == f"approve {pid}: 立项，资助 1000 元"
+    assert git(repo, "log", "-1", "--format=%s").strip() == f"approve {pid}: 立项，资助 1000.00 元"
     assert _trailers(repo) == {
         "Dj-Action": "approve",
         "Dj-Project": pid,

@@ -16,10 +16,14 @@ ID_PATTERN = r"^[0-9]{4}-[0-9A-Za-z\u4e00-\u9fff]{1,16}-[0-9]{3,}$"
 ID_RE = re.compile(ID_PATTERN)
 
 
+CENT = Decimal("0.00")
+
+
 def _two_places(value: Decimal) -> Decimal:
+    """Money is kept to the cent: 1000 reads as 1000.00; 12.345 is refused, never rounded."""
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise ValueError("金额最多保留两位小数（精确到分）")
-    return value
+    return value.quantize(CENT)
 
 
 Money = Annotated[
@@ -230,15 +234,15 @@ class Project(Record):
 
     @property
     def budget_total(self) -> Decimal:
-        return sum((line.amount for line in self.budget), Decimal(0))
+        return sum((line.amount for line in self.budget), CENT)
 
     @property
     def granted(self) -> Decimal:
-        return self.approval.funding if self.approval else Decimal(0)
+        return self.approval.funding if self.approval else CENT
 
     @property
     def spent(self) -> Decimal:
-        return sum((s.amount for s in self.spending), Decimal(0))
+        return sum((s.amount for s in self.spending), CENT)
 
     @property
     def balance(self) -> Decimal:

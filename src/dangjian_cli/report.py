@@ -17,7 +17,7 @@ from typing import Any
 
 from dangjian_cli import store
 from dangjian_cli.config import Config
-from dangjian_cli.model import Project, Status
+from dangjian_cli.model import CENT, Project, Status
 
 COLUMNS = ("项目编号", "单位", "支部", "项目名称", "类型", "类别", "状态", "第一责任人", "直接责任人",
            "资助经费（元）", "已支出（元）", "结余（元）", "中期检查", "验收总分", "等次", "表彰")
@@ -75,10 +75,10 @@ def statistics(projects: Sequence[Project], config: Config) -> Statistics:
         by_unit=_count([p.unit for p in projects], [u.name for u in config.units]),
         by_category=_count([p.category for p in projects], config.categories),
         by_type=_count([p.type for p in projects], [t.name for t in config.types]),
-        granted=sum((p.granted for p in projects), Decimal(0)),
-        spent=sum((p.spent for p in projects), Decimal(0)),
-        balance=sum((p.balance for p in projects), Decimal(0)),
-        retained=sum((p.result.retained for p in projects if p.result and p.result.retained), Decimal(0)),
+        granted=sum((p.granted for p in projects), CENT),
+        spent=sum((p.spent for p in projects), CENT),
+        balance=sum((p.balance for p in projects), CENT),
+        retained=sum((p.result.retained for p in projects if p.result and p.result.retained), CENT),
     )
 
 
