@@ -207,8 +207,9 @@ def test_a_signed_repository_passes_audit_and_an_unsigned_approval_is_caught(rep
         cwd=repo, capture_output=True, text=True).stderr
     assert findings(dj, repo, "audit") == []
 
+    second = apply(dj, repo)  # signed
     git(repo, "config", "commit.gpgsign", "false")
-    r = dj("--repo", str(repo), "mid-check", pid, "--result", "pass", "--date", "2026-03-10")
+    r = dj("--repo", str(repo), "approve", second, "--date", "2025-05-20")  # not signed
     assert r.exit_code == 0, r.stderr
     found = findings(dj, repo, "audit")
     assert [(f["rule"], f["commit"]) for f in found] == [("signature", git(repo, "rev-parse", "HEAD").strip())]
