@@ -1,0 +1,144 @@
+"""The shared app and options of every command, and the one place where errors become exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from dangjian_cli import __version__, actions, store
+from dangjian_cli.errors import EXIT_ERROR, DjError
+from dangjian_cli.model import Project
+
+
+class _Group(TyperGroup):
+    """The one place where an expected failure becomes a red sentence and exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DjError as e:
+            fail(e.message)
+        except OSError as e:
+            where = f"（{e.filename}）" if e.filename else ""
+            fail(f"读写文件失败{where}：{e.strerror or e}；请检查路径、权限和磁盘空间后再试。")
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # usage errors keep click's own message and exit code 2
+        except Exception as e:
+            if os.environ.get("DJ_DEBUG"):
+                raise
+            fail(f"dj 内部错误（{type(e).__name__}: {e}）；这是 dj 的缺陷，请把这句话和所用命令发给维护者"
+                  f"（设置环境变量 DJ_DEBUG=1 可看到详细信息）。")
+
+
+def fail(message: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False).print(f"[bold red]错误：[/]{message}", markup=True,
+                                                soft_wrap=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="dj：党建工作项目化管理。申报 → 立项 → 中期检查（整改）→ 结题 → 验收，每一步都是一次 git 提交。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+# --- option types --------------------------------------------------------------------
+
+
+def parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"“{text}”不是有效日期，请写成 YYYY-MM-DD，例如 2025-05-20。") from None
+
+
+def parse_money(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise typer.BadParameter(f"“{text}”不是有效金额，请写成不小于 0、最多两位小数的数字，例如 1000 或 800.50。")
+    return value
+
+
+RepoOpt = Annotated[Path | None, typer.Option("--repo", help="数据仓库目录（默认：从当前目录向上查找 dj.yaml）")]
+AsOpt = Annotated[str | None, typer.Option("--as", help="替谁登记这一步：\"姓名 <邮箱>\"（仅组织部干事可代录）")]
+NoCommitOpt = Annotated[bool, typer.Option("--no-commit", help="只写文件，不做 git 提交")]
+DateOpt = Annotated[dt.date | None, typer.Option("--date", parser=parse_date, metavar="YYYY-MM-DD",
+                                                  help="实际办理日期（默认今天）")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出，便于脚本处理")]
+IdArg = Annotated[str, typer.Argument(help="项目编号，如 2025-机电-003", metavar="ID")]
+ReasonOpt = Annotated[str, typer.Option("--reason", help="理由")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        say(f"dj {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    repo: RepoOpt = None,
+    as_: AsOpt = None,
+    no_commit: NoCommitOpt = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="显示版本号")] = False,
+) -> None:
+    """dj：党建工作项目化管理。"""
+    ctx.obj = {"repo": repo, "as": as_, "no_commit": no_commit}
+
+
+def session_of(ctx: typer.Context, repo: Path | None, as_: str | None, no_commit: bool) -> actions.Session:
+    g = ctx.obj or {}
+    return actions.open_session(repo or g.get("repo"), as_ or g.get("as"), no_commit or g.get("no_commit", False))
+
+
+def root_of(ctx: typer.Context, repo: Path | None) -> Path:
+    return store.find_root(override=repo or (ctx.obj or {}).get("repo"))
+
+
+def say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def rich_console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def done(session: actions.Session, outcome: actions.Outcome, verb: str) -> None:
+    p = outcome.project
+    shown = store.display(outcome.path, session.root)
+    if outcome.commit:
+        committed = f"已提交 {outcome.commit[:7]}"
+    elif not session.commit:
+        committed = "未提交：--no-commit 或不在 git 仓库中"
+    else:
+        committed = "未提交"
+    say(f"{verb}：{p.id}《{p.title}》，状态：{p.status.label}（{shown}，{committed}）")
+    for form in outcome.forms:
+        say(f"  表格：{store.display(form, session.root)}")
+
+
+def record_json(project: Project) -> dict[str, Any]:
+    """The record with the same keys as its YAML file; dates, money and statuses as text."""
+    data: dict[str, Any] = json.loads(json.dumps(store.record_data(project), ensure_ascii=False, default=str))
+    return data

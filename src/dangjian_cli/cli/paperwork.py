@@ -1,0 +1,191 @@
+"""Paper and deadlines: what is due, the ledger, statistics, Word forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dangjian_cli import gitrepo, store, workflow
+from dangjian_cli.cli.base import (
+    IdArg,
+    JsonOpt,
+    RepoOpt,
+    app,
+    parse_date,
+    rich_console,
+    root_of,
+    say,
+)
+from dangjian_cli.errors import DjError
+
+
+@app.command()
+def due(
+    ctx: typer.Context,
+    today: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD",
+                                                  help="以哪一天为“今天”（默认今天）")] = None,
+    unit: Annotated[str | None, typer.Option(help="只看某个单位（名称或代码）")] = None,
+    as_json: JsonOpt = False, repo: RepoOpt = None,
+) -> None:
+    """列出已逾期和 30 天内到期的事项（按项目和单位），依据 dj.yaml 的 calendar 和整改期限。
+
+    例：dj due --today 2026-03-01 --unit 机电
+    """
+    from dangjian_cli.due import due as due_items
+
+    root = root_of(ctx, repo)
+    config = store.load_config(root)
+    day = today or dt.date.today()
+    name = next((u.name for u in config.units if unit in (u.name, u.code)), unit) if unit else None
+    items = due_items(list(store.iter_projects(root)), config, day, name)
+    if as_json:
+        say(json.dumps([{"date": str(i.date), "days_left": i.days_left(day), "unit": i.unit,
+                          "project": i.project, "task": i.task} for i in items], ensure_ascii=False, indent=2))
+        return
+    if not items:
+        say(f"截至 {day}，没有逾期事项，30 天内也没有到期事项。")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"到期事项（{day}）")
+    for column in ("期限", "情况", "单位", "项目", "事项"):
+        table.add_column(column, overflow="fold")
+    for i in items:
+        left = i.days_left(day)
+        state = f"[red]已逾期 {-left} 天[/]" if left < 0 else ("今天到期" if left == 0 else f"还有 {left} 天")
+        table.add_row(str(i.date), state, i.unit or "—", i.project or "—", i.task)
+    rich_console().print(table)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    cycle: Annotated[str | None, typer.Option(help="年度（默认 dj.yaml 的 cycle）")] = None,
+    format_: Annotated[str, typer.Option("--format", help="xlsx、docx 或 csv")] = "xlsx",
+    out: Annotated[Path | None, typer.Option(help="输出文件（默认 out/台账-年度.格式）")] = None,
+    repo: RepoOpt = None,
+) -> None:
+    """生成项目台账（每个项目一行）和统计表。
+
+    例：dj report --format xlsx --out 2025年度台账.xlsx
+    """
+    from dangjian_cli import report as ledger
+
+    if format_ not in ("xlsx", "docx", "csv"):
+        raise typer.BadParameter("只能是 xlsx、docx 或 csv。", param_hint="--format")
+    root = root_of(ctx, repo)
+    config = store.load_config(root)
+    year = cycle or config.cycle
+    projects = list(store.iter_projects(root, year))
+    target = out or root / "out" / f"台账-{year}.{format_}"
+    if format_ == "csv":
+        ledger.write_csv(projects, target)
+    elif format_ == "xlsx":
+        ledger.write_xlsx(projects, config, year, target)
+    else:
+        ledger.write_docx(projects, config, year, target, root)
+    say(f"已生成台账（{len(projects)} 个项目）：{target}")
+
+
+@app.command()
+def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="年度（默认全部）")] = None,
+          repo: RepoOpt = None) -> None:
+    """按状态、单位、类别、类型统计项目数，并汇总经费。
+
+    例：dj stats --cycle 2025
+    """
+    from rich.table import Table
+
+    from dangjian_cli.report import statistics
+
+    root = root_of(ctx, repo)
+    config = store.load_config(root)
+    console = rich_console()
+    for heading, rows in statistics(list(store.iter_projects(root, cycle)), config).tables():
+        table = Table(title=heading)
+        table.add_column("项目" if heading != "经费" else "经费")
+        table.add_column("项目数" if heading != "经费" else "金额（元）", justify="right")
+        for label, value in rows:
+            table.add_row(label, str(value))
+        console.print(table)
+
+
+@app.command()
+def render(
+    ctx: typer.Context,
+    project_id: Annotated[str | None, typer.Argument(help="项目编号；用 --all 时不填", metavar="[ID]")] = None,
+    form: Annotated[str | None, typer.Option(help="只生成一种表格，如 application（申报表）")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="所有项目的所有表格")] = False,
+    out: Annotated[Path | None, typer.Option(help="输出目录（默认 out/）")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转成 PDF")] = False,
+    repo: RepoOpt = None,
+) -> None:
+    """生成 Word 表格（申报表、立项通知、中期检查表、整改通知书、结题报告、验收评审表、验收报告）。
+
+    例：dj render 2025-机电-003
+    例：dj render 2025-机电-003 --form review --pdf
+    例：dj render --all --out 表格
+    """
+    from dangjian_cli import render as forms
+
+    if all_ == (project_id is not None):
+        raise typer.BadParameter("请写一个项目编号，或用 --all 生成全部项目的表格，二者选一。", param_hint="ID / --all")
+    if form is not None and form not in forms.FORMS:
+        names = "、".join(f"{k}（{v}）" for k, v in forms.FORMS.items())
+        raise typer.BadParameter(f"没有“{form}”这种表格；可选：{names}。", param_hint="--form")
+    root = root_of(ctx, repo)
+    config = store.load_config(root)
+    target = out or root / forms.OUT_DIR
+    if project_id is not None:
+        project = store.load_project(root, project_id)
+        blob = forms.record_blob(root, project_id)
+        wanted = [form] if form else forms.available(project)
+        paths = [forms.render(project, config, f, target / project_id, root=root, blob=blob) for f in wanted]
+    else:
+        from rich.progress import Progress
+
+        projects = list(store.iter_projects(root))
+        with Progress(console=rich_console(), transient=True) as progress:
+            task = progress.add_task("生成表格", total=sum(len(forms.available(p)) for p in projects))
+            paths = forms.render_many(root, config, projects, target, [form] if form else None,
+                                      progress=lambda _: progress.advance(task))
+    for path in paths:
+        say(f"已生成 {path}")
+    if pdf:
+        for path in forms.to_pdf(paths, target / "pdf"):
+            say(f"已生成 {path}")
+    if not paths:
+        say("没有可生成的表格。")
+
+
+@app.command("verify-form")
+def verify_form(
+    ctx: typer.Context, project_id: IdArg,
+    blob: Annotated[str, typer.Argument(help="表格页脚上的“记录版本”", metavar="记录版本")],
+    repo: RepoOpt = None,
+) -> None:
+    """核对一份打印或扫描的表格：它依据的是项目记录的哪个已提交版本，是否为当前版本。
+
+    例：dj verify-form 2025-机电-003 c68b6a0d37
+    """
+    from dangjian_cli.render import record_blob
+
+    root = root_of(ctx, repo)
+    path = store.project_path(root, project_id)
+    store.load_project(root, project_id)  # a friendly refusal for an unknown id
+    wanted = blob.strip().lower()
+    entries = [e for e in gitrepo.history(root, path) if e.blob.startswith(wanted)] if gitrepo.is_repo(root) else []
+    if len(wanted) < 7 or not entries:
+        raise DjError(f"项目 {project_id} 的提交历史中没有记录版本 {blob}；这份表格不是由已提交的记录生成的，"
+                      f"请核对页脚的编号和版本，或请办理人重新生成表格。")
+    first = entries[-1]  # history is newest first: the commit that made this version
+    current = record_blob(root, project_id).startswith(wanted)
+    step = workflow.TRANSITIONS.get(first.trailers.get("Dj-Action", ""))
+    action = step.label if step else "手工修改"
+    say(f"核对通过：这份表格依据 {project_id} 在提交 {first.commit[:7]}（{first.committed[:10]}，{action}，"
+         f"{first.author}）后的记录。")
+    say("这是记录的当前版本。" if current else "记录此后已有改动，这份表格不是最新版本；可用 dj render 重新生成。")

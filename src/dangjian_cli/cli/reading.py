@@ -1,0 +1,108 @@
+"""Reading the records: list, show, log."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from dangjian_cli import gitrepo, store
+from dangjian_cli.cli.base import (
+    IdArg,
+    JsonOpt,
+    RepoOpt,
+    app,
+    record_json,
+    rich_console,
+    root_of,
+    say,
+)
+from dangjian_cli.model import STATUS_LABELS, Status
+
+# --- reading -------------------------------------------------------------------------
+
+
+def _status(text: str | None) -> Status | None:
+    if text is None:
+        return None
+    for status, label in STATUS_LABELS.items():
+        if text in (status.value, label) or label.startswith(text):
+            return status
+    names = "、".join(f"{s.value}（{label}）" for s, label in STATUS_LABELS.items())
+    raise typer.BadParameter(f"没有“{text}”这个状态；可选：{names}。", param_hint="--status")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="按状态筛选，如 approved 或 已立项")] = None,
+    unit: Annotated[str | None, typer.Option(help="按单位名称或代码筛选")] = None,
+    cycle: Annotated[str | None, typer.Option(help="按年度筛选")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="按项目类型筛选")] = None,
+    category: Annotated[str | None, typer.Option(help="按项目类别筛选")] = None,
+    as_json: JsonOpt = False,
+    repo: RepoOpt = None,
+) -> None:
+    """列出项目。
+
+    例：dj list --status 已立项 --unit 机电
+    """
+    root = root_of(ctx, repo)
+    wanted = _status(status)
+    config = store.load_config(root)
+    unit_names = {u.name for u in config.units if unit in (u.name, u.code)} if unit else set()
+    rows = [
+        p for p in store.iter_projects(root, cycle)
+        if (wanted is None or p.status is wanted)
+        and (not unit or p.unit in unit_names or p.unit == unit)
+        and (type_ is None or p.type == type_)
+        and (category is None or p.category == category)
+    ]
+    if as_json:
+        say(json.dumps([record_json(p) for p in rows], ensure_ascii=False, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{config.org} 党建项目（{len(rows)} 个）", show_lines=False)
+    table.add_column("编号", no_wrap=True)  # an id cut in two cannot be copied
+    for column in ("项目名称", "单位", "类别", "类型", "状态"):
+        table.add_column(column, overflow="fold")
+    for p in rows:
+        table.add_row(p.id, p.title, p.unit, p.category, p.type, p.status.label)
+    rich_console().print(table)
+
+
+@app.command()
+def show(ctx: typer.Context, project_id: IdArg, as_json: JsonOpt = False, repo: RepoOpt = None) -> None:
+    """查看一个项目的全部内容，以及下一步可以做什么。
+
+    例：dj show 2025-机电-003
+    """
+    root = root_of(ctx, repo)
+    project = store.load_project(root, project_id)
+    if as_json:
+        say(json.dumps(record_json(project), ensure_ascii=False, indent=2))
+        return
+    from dangjian_cli.show import describe
+
+    rich_console().print(describe(project))
+
+
+@app.command()
+def log(ctx: typer.Context, project_id: IdArg, repo: RepoOpt = None) -> None:
+    """从 git 历史重建项目的每一步：日期、办理人、操作、状态变化、提交。
+
+    例：dj log 2025-机电-003
+    """
+    from dangjian_cli.show import history_table
+
+    root = root_of(ctx, repo)
+    path = store.project_path(root, project_id)
+    if not path.exists():
+        store.load_project(root, project_id)  # raises the friendly "no such project"
+    table = history_table(root, project_id) if gitrepo.is_repo(root) else None
+    if table is None or not table.row_count:
+        say(f"{project_id} 还没有任何 git 提交记录（文件尚未提交，或不在 git 仓库中）。")
+        return
+    rich_console().print(table)

@@ -1,0 +1,113 @@
+"""Review between clones: check (with --base), audit, renumber."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from dangjian_cli import actions, gitrepo, store
+from dangjian_cli.cli.base import (
+    AsOpt,
+    DateOpt,
+    IdArg,
+    JsonOpt,
+    NoCommitOpt,
+    RepoOpt,
+    app,
+    done,
+    rich_console,
+    root_of,
+    say,
+    session_of,
+)
+from dangjian_cli.errors import EXIT_ERROR, DjError
+
+
+def _report_findings(findings: list[Any], as_json: bool, passed: str) -> None:
+    """Print problems (or findings) one per line on stderr, or as JSON; exit 1 when there are any."""
+    if as_json:
+        say(json.dumps([vars(f) for f in findings], ensure_ascii=False, indent=2))
+    elif findings:
+        for f in findings:
+            sys.stderr.write(f"{f}\n")
+        sys.stderr.write(f"共 {len(findings)} 处问题；请按提示改正后再试。\n")
+    else:
+        say(passed)
+    if findings:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    base: Annotated[str | None, typer.Option(help="与哪个版本比较（拉取请求的目标分支，如 origin/main）")] = None,
+    as_json: JsonOpt = False, repo: RepoOpt = None,
+) -> None:
+    """检查 dj.yaml 和所有项目文件，逐条列出问题（文件和字段）；有问题时退出码为 1。
+
+    加 --base 时，还逐个检查本分支相对目标分支的每个提交：流程字段是否都经 dj 合法办理、
+    办理人是否有相应角色（按目标分支上的 dj.yaml）、是否删除或改名项目、编号是否冲突。
+
+    例：dj check
+    例：dj check --base origin/main
+    """
+    from dangjian_cli.checks import check_repository
+
+    root = root_of(ctx, repo)
+    problems: list[Any] = check_repository(root)
+    if base is not None:
+        from dangjian_cli.audit import check_base
+
+        problems += check_base(root, base)
+    count = len(store.project_files(root))
+    against = f"，相对 {base} 的提交都是合法步骤" if base else ""
+    _report_findings(problems, as_json, f"检查通过：dj.yaml 和 {count} 个项目文件都没有问题{against}。")
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="从哪个版本之后开始核查（默认全部历史）")] = None,
+    as_json: JsonOpt = False, repo: RepoOpt = None,
+) -> None:
+    """核查 git 历史：每个流程改动是否由 dj 办理、提交说明与改动相符、办理人当时有相应角色、签名有效。
+
+    例：dj audit
+    例：dj audit --since v2025
+    """
+    from dangjian_cli.audit import audit as run_audit
+
+    root = root_of(ctx, repo)
+    if not gitrepo.is_repo(root):
+        raise DjError(f"{root} 不是 git 仓库，没有历史可以核查；请在数据仓库的 git 克隆中运行。")
+    findings = run_audit(root, since)
+    if findings and not as_json:
+        from rich.table import Table
+
+        table = Table(title=f"审计发现（{len(findings)} 处）")
+        for column in ("提交", "文件", "字段", "规则", "说明"):
+            table.add_column(column, overflow="fold")
+        for f in findings:
+            table.add_row(f.commit[:7], f.file, f.field, f.rule, f.message)
+        rich_console().print(table)
+        raise typer.Exit(EXIT_ERROR)
+    _report_findings(findings, as_json, "审计通过：所有流程改动都由有相应角色的人经 dj 办理。")
+
+
+@app.command()
+def renumber(
+    ctx: typer.Context, project_id: IdArg,
+    base: Annotated[str | None, typer.Option(help="同时避开这个分支上已用的编号，如 origin/main")] = None,
+    on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
+) -> None:
+    """重新编号：两处同时申报占用了同一个编号时，把本分支的项目改为下一个空闲编号（一次提交）。
+
+    例：dj renumber 2025-机电-005 --base origin/main
+    """
+    session = session_of(ctx, repo, as_, no_commit)
+    outcome = actions.renumber(session, project_id, base=base, on=on)
+    done(session, outcome, f"已由 {project_id} 重新编号")
+    say(outcome.project.id)
