@@ -239,6 +239,8 @@ def test_promotion_runs_from_trial_to_demonstration_to_system(repo: Path, dj: Dj
     done = walk_to_accepted(dj, system_id, done + timedelta(days=10))
     last = dj("promote", system_id, "--date", str(done + timedelta(days=1)))
     assert last.exit_code == 1 and "没有可升级的下一类型" in last.stderr
+    audit = dj("audit")
+    assert audit.exit_code == 0, audit.stdout  # every promotion is a legal step in the history
 
 
 # --- the innovation competition (002) -----------------------------------------------------

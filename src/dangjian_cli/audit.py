@@ -24,6 +24,7 @@ from dangjian_cli.workflow import APPLICATION_FIELDS, TRANSITIONS, Transition
 
 _FREE = frozenset(APPLICATION_FIELDS) | {"schema_version"}  # what a branch may edit by hand
 WORKFLOW_FIELDS = frozenset(Project.model_fields) - _FREE
+_CREATORS = frozenset({"apply", "promote"})
 _PERSON = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 
 
@@ -102,10 +103,13 @@ def _project_findings(c: gitrepo.CommitChanges, f: gitrepo.FileChange, old: dict
                            f"提交说明写的是 {action} {c.trailers.get('Dj-Project', '')}"
                            f"（{c.trailers.get('Dj-From', '?')} → {c.trailers.get('Dj-To', '?')}），"
                            f"而文件实际是 {project_id}（{before} → {after}）；提交说明与改动不符。", c.commit))
-    source = None if f.kind == "A" else old.get("status")
-    if f.kind != "R" and source not in {s.value if s else None for s in t.sources}:
+    if f.kind == "A":
+        legal = action in _CREATORS  # a new file comes from an application or a promotion
+    else:
+        legal = f.kind == "R" or old.get("status") in {s.value for s in t.sources if s is not None}
+    if not legal:
         out.append(_found(shown, "status", "transition",
-                           f"状态“{before}”不能办理{t.label}（{action}）；这不是一个合法的步骤。", c.commit))
+                          f"状态“{before}”不能办理{t.label}（{action}）；这不是一个合法的步骤。", c.commit))
     allowed = WORKFLOW_FIELDS if f.kind == "A" else t.writes
     out += [_found(shown, k, "trailer", f"提交自称“{t.label}”（{action}），却改动了该字段；"
                     f"{_who_may_write(k, config)}。", c.commit) for k in changed if k not in allowed]
