@@ -134,7 +134,8 @@ def test_a_commit_by_neither_the_actor_nor_a_clerk_is_caught(repo: Path, dj: Dj)
                                                     "{date: 2025-05-20, by: 王干事, reason: 不符合条件}")
     path.write_text(text, encoding="utf-8")
     git(repo, "commit", "-q", "-am", f"reject {pid}: 不予立项\n\nDj-Action: reject\nDj-Project: {pid}\n"
-        f"Dj-From: applied\nDj-To: rejected\nDj-Actor: 王干事 <wang@zzb.example>\n")
+        f"Dj-From: applied\nDj-To: rejected\nDj-Actor: 王干事 <wang@zzb.example>\nDj-Date: 2025-05-20\n"
+        f'Dj-Args: {{"reason": "不符合条件"}}\n')
     found = findings(dj, repo, "audit")
     assert [f["rule"] for f in found] == ["identity"]
     assert "张书记" in found[0]["message"] and "王干事" in found[0]["message"]

@@ -33,6 +33,7 @@ def test_a_step_commits_only_its_own_file_with_trailers(repo: Path, dj: Dj) -> N
         "Dj-To": "approved",
         "Dj-Actor": "王干事 <wang@zzb.example>",
         "Dj-Date": "2025-05-20",
+        "Dj-Args": '{"doc_no": "彩党组〔2025〕12号"}',  # what the audit needs to re-run the step
     }
     status = git(repo, "status", "--porcelain").splitlines()
     assert "A  通知.txt" in status and " M dj.yaml" in status

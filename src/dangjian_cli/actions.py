@@ -11,18 +11,19 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import awards, gitrepo, store, workflow
+from dangjian_cli import awards, gitrepo, replay, store, workflow
 from dangjian_cli.config import PRESETS, Config, Person, Role, Rubric, preset_text
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, Status
 from dangjian_cli.scoring import Placing
+from dangjian_cli.transitions import TRANSITIONS
 from dangjian_cli.workflow import Actor, Context
 
 GITIGNORE = "# dj 生成的表格和临时文件不进入版本库\nout/\n__pycache__/\n.*.tmp\n"
@@ -62,6 +63,13 @@ class SheetRow:
 
 
 _AS = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
+
+
+def parse_name_email(text: str, option: str) -> tuple[str, str]:
+    m = _AS.match(text)
+    if m is None:
+        raise DjError(f"{option} 的写法不对（“{text}”）；请写成 {option} \"姓名 <邮箱>\"，例如 \"王干事 <wang@zzb.example>\"。")
+    return m.group("name"), m.group("email")
 
 
 def parse_person(text: str, config: Config) -> Actor:
@@ -126,17 +134,18 @@ def _summary(action: str, before: Project | None, after: Project) -> str:
         if after.result:
             verdict = "验收通过" if after.result.passed == "yes" else "验收未通过"
             return f"{verdict}，总分 {after.result.total}" + (f"，{after.result.grade}" if after.result.grade else "")
-    return workflow.TRANSITIONS[action].label
+    return TRANSITIONS[action].label
 
 
 def _record(session: Session, action: str, before: Project | None, after: Project, on: dt.date | None,
-            summary: str | None = None) -> Outcome:
+            summary: str | None = None, args: Mapping[str, Any] | None = None) -> Outcome:
     """Write the new record and make the one commit of this step (or roll back)."""
-    return _record_many(session, action, [(before, after)], on, summary)[0]
+    return _record_many(session, action, [(before, after)], on, summary, args)[0]
 
 
 def _record_many(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]],
-                 on: dt.date | None, summary: str | None = None) -> list[Outcome]:
+                 on: dt.date | None, summary: str | None = None,
+                 args: Mapping[str, Any] | None = None) -> list[Outcome]:
     """Write every changed record and make one commit holding exactly those files (or roll all back).
 
     The step's forms are rendered first, from the text about to be written, so a broken template
@@ -151,7 +160,7 @@ def _record_many(session: Session, action: str, changes: Sequence[tuple[Project 
         try:
             for path, text in texts:
                 store.atomic_write(path, text)
-            sha = _commit(session, action, changes, on or session.today, summary) if session.commit else None
+            sha = _commit(session, action, changes, on or session.today, summary, args=args) if session.commit else None
         except BaseException:
             for path, data in old.items():
                 if data is None:
@@ -174,11 +183,12 @@ def _stage_forms(session: Session, action: str, projects: Sequence[Project], tex
                  staging: Path) -> dict[str, list[Path]]:
     from dangjian_cli import render
 
-    if not session.forms or action not in render.STEP_FORMS:
+    step_forms = TRANSITIONS[action].forms
+    if not session.forms or not step_forms:
         return {}
     staged: dict[str, list[Path]] = {}
     for project, (_, text) in zip(projects, texts, strict=True):
-        wanted = [f for f in render.STEP_FORMS[action] if f in render.available(project)]
+        wanted = [f for f in step_forms if f in render.available(project)]
         blob = render.blob_id(text.encode("utf-8"))
         staged[project.id] = [render.render(project, session.config, form, staging / project.id, root=session.root,
                                             blob=blob) for form in wanted]
@@ -193,10 +203,11 @@ def _place(staged: Path, root: Path) -> Path:
 
 
 def _commit(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]], on: dt.date,
-            summary: str | None, moved_from: Sequence[Path] = ()) -> str:
+            summary: str | None, moved_from: Sequence[Path] = (), args: Mapping[str, Any] | None = None) -> str:
     before, after = changes[0]
     ids = [a.id for _, a in changes]
     statuses = {(b.status.value if b else "new", a.status.value) for b, a in changes}
+    kept = replay.recorded(args or {})
     trailers = {
         "Dj-Action": action,
         "Dj-Project": ", ".join(ids),
@@ -205,6 +216,8 @@ def _commit(session: Session, action: str, changes: Sequence[tuple[Project | Non
         "Dj-Actor": str(session.actor),
         "Dj-Entered-By": str(session.entered_by) if session.entered_by else "",
         "Dj-Date": str(on),
+        # What the audit needs to re-run the step: every argument the record does not hold verbatim.
+        "Dj-Args": json.dumps(kept, ensure_ascii=False, sort_keys=True, default=str) if kept else "",
     }
     target = after.id if len(ids) == 1 else f"{ids[0]} 等 {len(ids)} 个项目"
     text = gitrepo.message(f"{action} {target}: {summary or _summary(action, before, after)}", trailers)
@@ -223,13 +236,16 @@ def _refuse_dirty(session: Session, project_id: str) -> None:
         )
 
 
-def step(session: Session, project_id: str, action: str,
-         apply_step: Callable[[Project, Context], Project], on: dt.date | None = None) -> Outcome:
-    """Run one workflow step on one project: the common path of every state change."""
+def step(session: Session, project_id: str, action: str, args: Mapping[str, Any] | None = None,
+         on: dt.date | None = None) -> Outcome:
+    """Run one workflow step on one project: the common path of every state change.
+
+    `args` are the step's own arguments: they go into the commit, so the audit can re-run the step.
+    """
     _refuse_dirty(session, project_id)
     before = store.load_project(session.root, project_id)
-    after = apply_step(before, _context(session, on))
-    return _record(session, action, before, after, on)
+    after = replay.run(action, before, _context(session, on), args or {})
+    return _record(session, action, before, after, on, args=args)
 
 
 # --- one function per command ---------------------------------------------------------
@@ -246,43 +262,40 @@ def apply_new(session: Session, fields: Mapping[str, Any], on: dt.date | None = 
     project = workflow.apply(fields, ctx, new_id)
     awards.check_quota(session.config, unit, store.iter_unit_projects(session.root, cycle, unit.code), project)
     _refuse_dirty(session, new_id)
-    return _record(session, "apply", None, project, on)
+    return _record(session, "apply", None, project, on, args={"fields": dict(fields), "id": new_id})
 
 
 def resubmit(session: Session, project_id: str, fields: Mapping[str, Any],
              on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "apply",
-                lambda p, ctx: workflow.resubmit(p, fields, ctx), on)
+    return step(session, project_id, "apply", {"fields": dict(fields)}, on)
 
 
 def approve(session: Session, project_id: str, *, opinion: str = "", doc_no: str = "",
             funding: Decimal | None = None, on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "approve",
-                lambda p, ctx: workflow.approve(p, ctx, opinion=opinion, doc_no=doc_no, funding=funding), on)
+    return step(session, project_id, "approve", {"opinion": opinion, "doc_no": doc_no, "funding": funding}, on)
 
 
 def reject(session: Session, project_id: str, *, reason: str, on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "reject", lambda p, ctx: workflow.reject(p, ctx, reason=reason), on)
+    return step(session, project_id, "reject", {"reason": reason}, on)
 
 
 def return_(session: Session, project_id: str, *, reason: str, on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "return", lambda p, ctx: workflow.return_(p, ctx, reason=reason), on)
+    return step(session, project_id, "return", {"reason": reason}, on)
 
 
 def mid_check(session: Session, project_id: str, *, result: str, opinion: str = "",
               deadline: dt.date | None = None, issues: str = "", on: dt.date | None = None) -> Outcome:
     return step(session, project_id, "mid-check",
-                lambda p, ctx: workflow.mid_check(p, ctx, result=result, opinion=opinion,
-                                                  deadline=deadline, issues=issues), on)
+                {"result": result, "opinion": opinion, "deadline": deadline, "issues": issues}, on)
 
 
 def rectified(session: Session, project_id: str, *, note: str = "", on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "rectified", lambda p, ctx: workflow.rectified(p, ctx, note=note), on)
+    return step(session, project_id, "rectified", {"note": note}, on)
 
 
 def close(session: Session, project_id: str, *, report: Mapping[str, str],
           on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "close", lambda p, ctx: workflow.close(p, ctx, report=report), on)
+    return step(session, project_id, "close", {"report": dict(report)}, on)
 
 
 def score(session: Session, project_id: str, *, reviewer: str, points: Mapping[str, str],
@@ -291,22 +304,20 @@ def score(session: Session, project_id: str, *, reviewer: str, points: Mapping[s
     if person is None:
         raise DjError(f"评审专家“{reviewer}”不在 dj.yaml 的 people 中；请用姓名或邮箱指定已登记的评审专家。")
     return step(session, project_id, "score",
-                lambda p, ctx: workflow.score(p, ctx, reviewer=person, points=points, comment=comment), on)
+                {"reviewer": person.email, "points": dict(points), "comment": comment}, on)
 
 
 def accept(session: Session, project_id: str, *, on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "accept", workflow.accept, on)
+    return step(session, project_id, "accept", {}, on)
 
 
 def terminate(session: Session, project_id: str, *, reason: str, on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "terminate",
-                lambda p, ctx: workflow.terminate(p, ctx, reason=reason), on)
+    return step(session, project_id, "terminate", {"reason": reason}, on)
 
 
 def spend(session: Session, project_id: str, *, amount: Decimal, item: str, receipt: str = "",
           on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "spend",
-                lambda p, ctx: workflow.spend(p, ctx, amount=amount, item=item, receipt=receipt), on)
+    return step(session, project_id, "spend", {"amount": amount, "item": item, "receipt": receipt}, on)
 
 
 def promote(session: Session, project_id: str, *, on: dt.date | None = None) -> Outcome:
@@ -322,7 +333,8 @@ def promote(session: Session, project_id: str, *, on: dt.date | None = None) -> 
     if unit is not None:
         awards.check_quota(session.config, unit, store.iter_unit_projects(session.root, child.cycle, code), child)
     _refuse_dirty(session, new_id)
-    return _record(session, "promote", None, child, on, f"由 {parent.id} 升级为{child.type}，申报《{child.title}》")
+    return _record(session, "promote", None, child, on, f"由 {parent.id} 升级为{child.type}，申报《{child.title}》",
+                   args={"parent": parent.id, "id": new_id})
 
 
 def _person(config: Config, name: str, what: str) -> Person:
@@ -336,11 +348,11 @@ def defense(session: Session, project_id: str, *, judge: str, points: Mapping[st
             comment: str = "", on: dt.date | None = None) -> Outcome:
     person = _person(session.config, judge, "答辩评委")
     return step(session, project_id, "defense",
-                lambda p, ctx: awards.defense(p, ctx, judge=person, points=points, comment=comment), on)
+                {"reviewer": person.email, "points": dict(points), "comment": comment}, on)
 
 
 def recommend(session: Session, project_id: str, *, on: dt.date | None = None) -> Outcome:
-    return step(session, project_id, "recommend", awards.recommend, on)
+    return step(session, project_id, "recommend", {}, on)
 
 
 def shortlist(session: Session, project_ids: Sequence[str], *, on: dt.date | None = None) -> list[Outcome]:
@@ -394,7 +406,7 @@ def score_sheet(session: Session, rows: Sequence[SheetRow], *, reviewer: str, de
     if not changes:
         raise DjError("评分表中没有任何项目；请检查文件内容。")
     return _record_many(session, "defense" if defense_round else "score", changes, on,
-                        f"录入{person.name}对 {len(changes)} 个项目的评分")
+                        f"录入{person.name}对 {len(changes)} 个项目的评分", {"reviewer": person.email})
 
 
 def award(session: Session, *, cycle: str | None = None, order: Sequence[str] = (), competition: bool = False,
@@ -411,7 +423,8 @@ def award(session: Session, *, cycle: str | None = None, order: Sequence[str] = 
     winners = sum(1 for pl in placings if pl.award)
     what = session.config.competition.name if competition and session.config.competition else "评比表彰"
     outcomes = _record_many(session, "competition-award" if competition else "award",
-                            [(before[p.id], p) for p in changed], on, f"{what}：{winners} 个项目获奖")
+                            [(before[p.id], p) for p in changed], on, f"{what}：{winners} 个项目获奖",
+                            {"cycle": cycle or session.config.cycle, "order": list(order)})
     return placings, outcomes
 
 
@@ -522,10 +535,31 @@ def _copy_forms(target: Path) -> list[Path]:
     return copied
 
 
+_FIRST_PERSON = re.compile(r"^(people:\n  - name: )[^\n]*\n(    email: )[^\n]*$", re.M)
+
+
+def _register_clerk(text: str, clerk: tuple[str, str]) -> str:
+    """The person who creates the repository is its first clerk, in place of the preset's placeholder."""
+    name, email = (json.dumps(v, ensure_ascii=False) for v in clerk)
+    people = store.parse_yaml(text, store.CONFIG_FILE).get("people") or []
+    if any(isinstance(p, dict) and str(p.get("email", "")).lower() == clerk[1].lower() for p in people):
+        return text
+    new, count = _FIRST_PERSON.subn(lambda m: f"{m.group(1)}{name}\n{m.group(2)}{email}", text, count=1)
+    if count:
+        return new
+    entry = f"people:\n  - {{name: {name}, email: {email}, unit: 组织部, roles: [clerk, approver]}}"
+    new, count = re.subn(r"^people:[ \t]*(\[\])?[ \t]*$", lambda _: entry, text, count=1, flags=re.M)
+    return new if count else f"{text.rstrip()}\n{entry}\n"
+
+
 def init(target: Path, *, preset: str = "college", org: str | None = None, cycle: str | None = None,
          config_text: str | None = None, today: dt.date | None = None,
-         author: tuple[str, str] | None = None) -> Path:
-    """Create a data repository: dj.yaml from a preset, folders, schemas, git, first commit."""
+         author: tuple[str, str] | None = None, clerk: tuple[str, str] | None = None) -> Path:
+    """Create a data repository: dj.yaml from a preset, folders, schemas, git, first commit.
+
+    Its creator (`clerk`, or git's user) is recorded as the first clerk, so that their registration
+    of units and people is a legal change in the audit.
+    """
     target = target.resolve()  # git runs inside target, so every path handed to it must be absolute
     if config_text is None:
         if preset not in PRESETS:
@@ -548,6 +582,10 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
             "git 的 user.name/user.email 尚未设置，无法提交；"
             "请先运行 git config --global user.name \"姓名\" 和 git config --global user.email \"邮箱\"。"
         )
+    creator = clerk or author or (gitrepo.identity(target) if use_git else None)
+    if creator is not None:
+        config_text = _register_clerk(config_text, creator)
+        store.validate(Config, store.parse_yaml(config_text, store.CONFIG_FILE), store.CONFIG_FILE)
     if use_git and not gitrepo.is_repo(target):
         gitrepo.init(target)
     config_path = target / store.CONFIG_FILE
@@ -562,7 +600,7 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
     files = [config_path, keep, gitignore, *store.write_schemas(target), *_write_ci(target), *_copy_forms(target)]
     if use_git:
         text = gitrepo.message(f"init: 建立党建项目数据仓库（预设 {preset}）", {"Dj-Action": "init"})
-        gitrepo.commit(target, files, text, author=author)
+        gitrepo.commit(target, files, text, author=author or clerk)
         gitrepo.write_commit_graph(target)
     return target
 

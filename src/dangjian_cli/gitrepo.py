@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from dangjian_cli.errors import DjError
 
-TRAILERS = ("Dj-Action", "Dj-Project", "Dj-From", "Dj-To", "Dj-Actor", "Dj-Entered-By", "Dj-Date")
+TRAILERS = ("Dj-Action", "Dj-Project", "Dj-From", "Dj-To", "Dj-Actor", "Dj-Entered-By", "Dj-Date", "Dj-Args")
 _FIELD = "\x1f"
 _RECORD = "\x1e"
 _ZERO = "0" * 40  # git's id for "no file"
@@ -150,10 +150,10 @@ class CommitChanges:
     author: str
     email: str
     trailers: dict[str, str]
-    signature: str  # git's %G?: G good, N none, B bad, U good but untrusted key, … ('' when not asked)
-    signer: str  # %GS: the e-mail (SSH) or user id (GPG) the signature belongs to
+    parents: tuple[str, ...]
+    committed: str  # ISO time git recorded for the commit
     files: list[FileChange]
-
+    message: str = ""  # the subject line
 
 
 def rev_parse(root: Path, rev: str) -> str:
@@ -184,29 +184,87 @@ def files_at(root: Path, rev: str, folder: str) -> dict[str, str]:
     return files
 
 
-def changes(root: Path, revisions: Sequence[str], paths: Sequence[str], signatures: bool = False,
-            env: dict[str, str] | None = None) -> list[CommitChanges]:
-    """Each non-merge commit of `revisions` touching `paths`, oldest first, with the blobs it changed."""
+def changes(root: Path, revisions: Sequence[str], paths: Sequence[str], merges: bool = False) -> Iterator[CommitChanges]:
+    """Each commit of `revisions` touching `paths`, oldest first, with the blobs it changed.
+
+    Streamed, so memory does not grow with the history. With `merges`, merge commits come too,
+    with their changes against the first parent.
+    """
     keys = "".join(f"%(trailers:key={k},valueonly,separator=%x2C){_FIELD}" for k in TRAILERS)
-    sign = f"%G?{_FIELD}%GS" if signatures else f"{_FIELD}"
-    fmt = f"{_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}{sign}{_FIELD}{keys}"
-    out = _git(root, "log", "--reverse", "--topo-order", "--no-merges", "-M", "--raw", "--no-abbrev",
-               f"--format={fmt}", *revisions, "--", *paths, env=env).stdout
-    found = []
-    for record in out.split(_RECORD)[1:]:
-        head, _, raw = record.partition("\n")
-        parts = head.split(_FIELD)
-        trailers = {k: v.strip() for k, v in zip(TRAILERS, parts[5:], strict=False) if v.strip()}
-        files = []
-        for line in raw.splitlines():
-            if not line.startswith(":"):
-                continue
-            meta, *names = line.split("\t")
-            _, _, old, new, kind = meta.split()
-            files.append(FileChange(kind[0], names[0], names[-1], None if old == _ZERO else old,
-                                    None if new == _ZERO else new))
-        found.append(CommitChanges(parts[0], parts[1], parts[2], trailers, parts[3], parts[4], files))
-    return found
+    fmt = f"{_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%P{_FIELD}%cI{_FIELD}%s{_FIELD}{keys}"
+    kind = ["--full-history", "--diff-merges=first-parent"] if merges else ["--no-merges"]
+    args = ["git", "-c", "core.quotepath=off", "log", "--reverse", "--topo-order", *kind, "-M", "--raw",
+            "--no-abbrev", "-z", f"--format={fmt}", *revisions, "--", *paths]
+    with subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        assert proc.stdout is not None
+        buffer = b""
+        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
+            buffer += chunk
+            *records, buffer = buffer.split(_RECORD.encode())
+            yield from (_commit_changes(r.decode("utf-8", "replace")) for r in records if r)
+        if buffer:
+            yield _commit_changes(buffer.decode("utf-8", "replace"))
+    if proc.returncode not in (0, None):
+        raise DjError(f"git log 失败（{' '.join(revisions)}）；请检查仓库和版本名后再试。")
+
+
+def _commit_changes(record: str) -> CommitChanges:
+    head, _, raw = record.partition("\0")  # -z: the formatted header ends at the first NUL
+    parts = head.split(_FIELD)
+    trailers = {k: v.strip() for k, v in zip(TRAILERS, parts[6:], strict=False) if v.strip()}
+    files = []
+    fields = raw.strip("\n\0").split("\0")
+    i = 0
+    while i < len(fields):
+        meta = fields[i].lstrip("\n")
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        _, _, old, new, kind = meta.split()
+        count = 2 if kind[0] in "RC" else 1
+        names = fields[i + 1:i + 1 + count]
+        i += 1 + count
+        files.append(FileChange(kind[0], names[0], names[-1], None if old == _ZERO else old,
+                                None if new == _ZERO else new))
+    return CommitChanges(parts[0], parts[1], parts[2], trailers, tuple(parts[3].split()), parts[4], files, parts[5])
+
+
+class Objects:
+    """Blobs, commits and `rev:path` names read through one long-lived `git cat-file --batch-command`."""
+
+    def __init__(self, root: Path) -> None:
+        self._proc = subprocess.Popen(["git", "cat-file", "--batch-command"], cwd=root, stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def _ask(self, command: str, name: str) -> list[bytes]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(f"{command} {name}\n".encode())
+        self._proc.stdin.flush()
+        return self._proc.stdout.readline().split()
+
+    def oid(self, name: str) -> str | None:
+        """The id of the object `name` (a blob id or `rev:path`), or None when there is none."""
+        header = self._ask("info", name)
+        return header[0].decode() if len(header) == 3 else None
+
+    def read(self, name: str) -> bytes | None:
+        """The object's content, or None when there is no such object."""
+        header = self._ask("contents", name)
+        if len(header) != 3:
+            return None
+        assert self._proc.stdout is not None
+        return self._proc.stdout.read(int(header[2]) + 1)[:-1]
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+    def __enter__(self) -> Objects:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def blobs(root: Path, ids: Sequence[str]) -> dict[str, bytes]:

@@ -34,11 +34,6 @@ FORMS = {  # one project's forms, in the order of its life
     "closing": "结题报告", "review": "验收评审表", "acceptance": "验收报告",
 }
 CYCLE_FORMS = {"awards": "表彰名单", "ledger": "台账"}  # one per cycle
-STEP_FORMS = {  # the paper each command hands the clerk
-    "apply": ("application",), "promote": ("application",), "approve": ("approval",),
-    "mid-check": ("midcheck", "rectification"), "rectified": ("midcheck", "rectification"),
-    "close": ("closing",), "score": ("review",), "accept": ("review", "acceptance"), "award": ("acceptance",),
-}
 
 # XML 1.0 cannot hold these; a user's paste from a PDF or a terminal sometimes does.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

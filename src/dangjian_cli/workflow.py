@@ -20,7 +20,6 @@ from dangjian_cli.config import ROLE_LABELS, Config, Person, Role, Rubric
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import (
     CLOSING_SECTIONS,
-    OPEN_STATUSES,
     ClosingReport,
     Decision,
     MidCheck,
@@ -33,8 +32,10 @@ from dangjian_cli.model import (
     Status,
     explain,
 )
+from dangjian_cli.transitions import TRANSITIONS, Transition, possible
 
 S = Status
+__all__ = ["TRANSITIONS", "Transition", "possible"]
 
 
 @dataclass(frozen=True)
@@ -58,68 +59,6 @@ class Context:
     actor: Actor
     on: dt.date  # the day the step really happened
     today: dt.date
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    label: str  # the Chinese name of the step
-    sources: frozenset[Status | None]  # None: a project that does not exist yet
-    roles: frozenset[Role]  # an applicant acts for their own unit only
-    writes: frozenset[str]  # the workflow fields the step may change (audit checks commits against it)
-    command: str  # how a user starts it
-    in_order: bool = True  # False: dated on its own timeline (a receipt, a recommendation), not after the last step
-    next_step: bool = True  # False: a panel's or a cycle's business, not offered as a project's next step
-
-
-def _t(action: str, label: str, sources: set[Status | None], roles: set[Role], writes: str, command: str,
-       in_order: bool = True, next_step: bool = True) -> Transition:
-    return Transition(action, label, frozenset(sources), frozenset(roles), frozenset(writes.split()), command,
-                      in_order, next_step)
-
-
-_DESK = {Role.approver, Role.clerk}
-_BRANCH = {Role.applicant, Role.clerk}
-_PANEL = {Role.reviewer, Role.clerk}
-_RUNNING: set[Status | None] = {S.approved, S.rectifying, S.midchecked, S.closed}
-_ENTERED = _RUNNING | {S.accepted}  # the competition runs beside the lifecycle
-
-# The table reads like DOMAIN.md: step, name, from which states, who may take it, what it writes.
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
-        _t("apply", "申报", {None, S.draft}, _BRANCH, "status applied applicant", "dj apply"),
-        _t("approve", "立项", {S.applied}, _DESK, "status approval", "dj approve ID"),
-        _t("reject", "不予立项", {S.applied}, _DESK, "status rejection", "dj reject ID --reason …"),
-        _t("return", "退回修改", {S.applied}, _DESK, "status returns", "dj return ID --reason …"),
-        _t("mid-check", "中期检查", {S.approved, S.rectifying}, _DESK, "status mid_checks rectifications",
-           "dj mid-check ID --result pass|rectify"),
-        _t("rectified", "整改完成", {S.rectifying}, _DESK, "status rectifications", "dj rectified ID"),
-        _t("close", "结题", {S.midchecked}, _BRANCH, "status closing_report", "dj close ID --report 结题报告.md"),
-        _t("score", "验收评分", {S.closed}, _PANEL, "scores", "dj score ID --reviewer 姓名 --item 代码=分数 …"),
-        _t("accept", "验收", {S.closed}, _DESK, "status result stage past_stages closing_report scores",
-           "dj accept ID"),
-        _t("terminate", "终止", set(OPEN_STATUSES), _DESK, "status termination", "dj terminate ID --reason …"),
-        _t("spend", "经费支出", _RUNNING, _BRANCH, "spending", "dj spend ID 金额 用途", in_order=False),
-        _t("promote", "升级申报", {S.accepted}, _DESK, "", "dj promote ID", in_order=False),
-        _t("award", "评比表彰", {S.accepted}, _DESK, "result", "dj award", in_order=False, next_step=False),
-        _t("recommend", "推荐参评", _ENTERED, _BRANCH, "competition", "dj recommend ID", in_order=False,
-           next_step=False),
-        _t("shortlist", "入围答辩", _ENTERED, _DESK, "competition", "dj shortlist ID …", in_order=False,
-           next_step=False),
-        _t("defense", "答辩评分", _ENTERED, {Role.judge, Role.clerk}, "competition",
-           "dj score ID --round defense --reviewer 姓名 --item 代码=分数 …", in_order=False, next_step=False),
-        _t("competition-award", "评选创新项目奖", _ENTERED, _DESK, "competition", "dj award --competition",
-           in_order=False, next_step=False),
-        _t("renumber", "重新编号", set(Status), {Role.clerk}, "id cycle", "dj renumber ID", in_order=False,
-           next_step=False),
-    )
-}
-
-
-def possible(project: Project) -> list[Transition]:
-    """The steps the project's status allows now."""
-    return [t for t in TRANSITIONS.values() if t.next_step and project.status in t.sources]
 
 
 def _status_label(status: Status | None) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
@@ -79,6 +80,8 @@ def parse_money(text: str) -> Decimal:
 RepoOpt = Annotated[Path | None, typer.Option("--repo", help="数据仓库目录（默认：从当前目录向上查找 dj.yaml）")]
 AsOpt = Annotated[str | None, typer.Option("--as", help="替谁登记这一步：\"姓名 <邮箱>\"（仅组织部干事可代录）")]
 NoCommitOpt = Annotated[bool, typer.Option("--no-commit", help="只写文件，不做 git 提交")]
+NoFormsOpt = Annotated[bool, typer.Option("--no-forms", envvar="DJ_NO_FORMS",
+                                          help="这一步不生成 Word 表格（需要时再用 dj render 生成）")]
 DateOpt = Annotated[dt.date | None, typer.Option("--date", parser=parse_date, metavar="YYYY-MM-DD",
                                                   help="实际办理日期（默认今天）")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出，便于脚本处理")]
@@ -98,16 +101,18 @@ def _main(
     repo: RepoOpt = None,
     as_: AsOpt = None,
     no_commit: NoCommitOpt = False,
+    no_forms: NoFormsOpt = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="显示版本号")] = False,
 ) -> None:
     """dj：党建工作项目化管理。"""
-    ctx.obj = {"repo": repo, "as": as_, "no_commit": no_commit}
+    ctx.obj = {"repo": repo, "as": as_, "no_commit": no_commit, "no_forms": no_forms}
 
 
 def session_of(ctx: typer.Context, repo: Path | None, as_: str | None, no_commit: bool) -> actions.Session:
     g = ctx.obj or {}
-    return actions.open_session(repo or g.get("repo"), as_ or g.get("as"), no_commit or g.get("no_commit", False))
+    session = actions.open_session(repo or g.get("repo"), as_ or g.get("as"), no_commit or g.get("no_commit", False))
+    return replace(session, forms=False) if g.get("no_forms") else session
 
 
 def root_of(ctx: typer.Context, repo: Path | None) -> Path:

@@ -27,12 +27,15 @@ def init(
     preset: Annotated[str, typer.Option(help=_PRESET_HELP)] = "college",
     org: Annotated[str | None, typer.Option(help="组织名称，印在表格上")] = None,
     cycle: Annotated[str | None, typer.Option(help="年度，如 2025（默认今年）")] = None,
+    clerk: Annotated[str | None, typer.Option(help="第一位组织部干事：\"姓名 <邮箱>\"（默认 git 的 user.name 和 user.email）")]
+    = None,
 ) -> None:
     """建立数据仓库：写 dj.yaml、projects/、templates/（Word 模板）、schemas/、CI 配置和 .gitignore，并做第一次提交。
 
     例：dj init 党建项目 --preset college --org 中共某某学院委员会
     """
-    root = actions.init(directory, preset=preset, org=org, cycle=cycle)
+    first = actions.parse_name_email(clerk, "--clerk") if clerk else None
+    root = actions.init(directory, preset=preset, org=org, cycle=cycle, clerk=first)
     say(f"已建立数据仓库：{root.resolve()}（预设 {preset}）。")
     say("下一步：编辑 dj.yaml 中的 units（二级党组织和党支部）和 people（人员与角色），然后 dj apply。")
 
