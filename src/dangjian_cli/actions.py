@@ -68,7 +68,8 @@ _AS = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
 def parse_name_email(text: str, option: str) -> tuple[str, str]:
     m = _AS.match(text)
     if m is None:
-        raise DjError(f"{option} 的写法不对（“{text}”）；请写成 {option} \"姓名 <邮箱>\"，例如 \"王干事 <wang@zzb.example>\"。")
+        raise DjError(f"{option} 的写法不对（“{text}”）；"
+                      f"请写成 {option} \"姓名 <邮箱>\"，例如 \"王干事 <wang@zzb.example>\"。")
     return m.group("name"), m.group("email")
 
 

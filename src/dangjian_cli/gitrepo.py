@@ -163,8 +163,16 @@ def rev_parse(root: Path, rev: str) -> str:
     return result.stdout.strip()
 
 
-def merge_base(root: Path, a: str, b: str) -> str:
-    return _git(root, "merge-base", a, b).stdout.strip()
+def merge_base(root: Path, a: str, b: str) -> str | None:
+    """The common ancestor of two revisions, or None when their histories never met."""
+    result = _git(root, "merge-base", a, b, check=False)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def changed_paths(root: Path, a: str, b: str, folder: str) -> list[str]:
+    """The files under `folder` that differ between two revisions."""
+    out = _git(root, "diff", "--name-only", "-z", "--no-renames", a, b, "--", folder).stdout
+    return [p for p in out.split("\0") if p]
 
 
 def file_at(root: Path, rev: str, path: str) -> str | None:
@@ -184,7 +192,8 @@ def files_at(root: Path, rev: str, folder: str) -> dict[str, str]:
     return files
 
 
-def changes(root: Path, revisions: Sequence[str], paths: Sequence[str], merges: bool = False) -> Iterator[CommitChanges]:
+def changes(root: Path, revisions: Sequence[str], paths: Sequence[str],
+            merges: bool = False) -> Iterator[CommitChanges]:
     """Each commit of `revisions` touching `paths`, oldest first, with the blobs it changed.
 
     Streamed, so memory does not grow with the history. With `merges`, merge commits come too,

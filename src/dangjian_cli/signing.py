@@ -46,7 +46,8 @@ def verify(commit: bytes, allowed_signers: bytes | None, principal: str) -> str:
     if not allowed_signers:
         return "当时仓库中没有 allowed_signers（SSH 签名公钥清单），无法核对签名"
     if shutil.which("ssh-keygen") is None:
-        raise DjError("找不到 ssh-keygen，无法核对提交签名；请安装 OpenSSH 客户端（例如 apt install openssh-client）后再试。")
+        raise DjError("找不到 ssh-keygen，无法核对提交签名；"
+                      "请安装 OpenSSH 客户端（例如 apt install openssh-client）后再试。")
     with tempfile.TemporaryDirectory(prefix="dj-sign-") as tmp:
         signers, sig = Path(tmp) / "allowed_signers", Path(tmp) / "commit.sig"
         signers.write_bytes(allowed_signers)

@@ -27,8 +27,8 @@ def init(
     preset: Annotated[str, typer.Option(help=_PRESET_HELP)] = "college",
     org: Annotated[str | None, typer.Option(help="组织名称，印在表格上")] = None,
     cycle: Annotated[str | None, typer.Option(help="年度，如 2025（默认今年）")] = None,
-    clerk: Annotated[str | None, typer.Option(help="第一位组织部干事：\"姓名 <邮箱>\"（默认 git 的 user.name 和 user.email）")]
-    = None,
+    clerk: Annotated[str | None, typer.Option(
+        help="第一位组织部干事：\"姓名 <邮箱>\"（默认 git 的 user.name 和 user.email）")] = None,
 ) -> None:
     """建立数据仓库：写 dj.yaml、projects/、templates/（Word 模板）、schemas/、CI 配置和 .gitignore，并做第一次提交。
 

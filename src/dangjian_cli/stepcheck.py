@@ -1,0 +1,212 @@
+"""Is one commit's change to the records exactly what dj would have written? Re-run its step and compare.
+
+The step its trailers name is re-run with its recorded arguments, date and actor, on the record as
+it was before, under the rules in force then; a commit without dj's trailers may only edit the
+application. Each finding says who could have made the change legally.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from dangjian_cli import awards, gitrepo, replay, store
+from dangjian_cli.checks import Problem
+from dangjian_cli.config import ROLE_LABELS, Config, Role
+from dangjian_cli.errors import DjError
+from dangjian_cli.history import Commit, History, person_of, record_path
+from dangjian_cli.model import Project
+from dangjian_cli.transitions import TRANSITIONS, Transition
+from dangjian_cli.workflow import APPLICATION_FIELDS
+
+_FREE = frozenset(APPLICATION_FIELDS) | {"schema_version"}  # what a branch may edit by hand
+WORKFLOW_FIELDS = frozenset(Project.model_fields) - _FREE
+_MOVES_DECISION = ("unit", "branch")  # after a decision, only a clerk may change these (they decide 回避)
+_UNDECIDED = frozenset({"draft", "applied"})
+_RANKINGS = {"award": awards.award, "competition-award": awards.competition_award}
+
+
+def clerks(config: Config | None) -> str:
+    names = "、".join(p.name for p in (config.people if config else []) if Role.clerk in p.roles)
+    return f"组织部干事（clerk，{names or 'dj.yaml 中尚无'}）"
+
+
+def who_may(t: Transition, config: Config | None) -> str:
+    roles = "或".join(ROLE_LABELS[r] for r in sorted(t.roles))
+    names = "、".join(p.name for p in (config.people if config else []) if t.roles & set(p.roles))
+    return f"应由{roles}（{names or 'dj.yaml 中尚无此角色的人'}）用 {t.command} 办理"
+
+
+def who_may_write(field: str, config: Config | None) -> str:
+    steps = [t for t in TRANSITIONS.values() if field in t.writes]
+    return "；".join(who_may(t, config) for t in steps[:2]) or "这个字段只能由 dj 生成"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def is_record(path: str) -> bool:
+    return path.startswith(f"{store.PROJECTS_DIR}/") and path.endswith(".yaml")
+
+
+def is_clerk(config: Config | None, email: str) -> bool:
+    person = config.person(email) if config else None
+    return person is not None and Role.clerk in person.roles
+
+
+
+
+def _identity_findings(k: Commit, shown: str) -> list[Problem]:
+    """The author is the actor, or a clerk who entered the step for them (--as)."""
+    if k.actor is None:
+        return [k.found(shown, "", "identity",
+                        "提交没有写明办理人（Dj-Actor: 姓名 <邮箱>）；dj 的每一步都写明办理人。")]
+    try:
+        dt.date.fromisoformat(k.c.trailers.get("Dj-Date", ""))
+    except ValueError:
+        return [k.found(shown, "", "trailer", "提交没有写明办理日期（Dj-Date: YYYY-MM-DD）；dj 的每一步都写明日期。")]
+    name, email = k.actor
+    author = k.c.email.lower()
+    if author == email:
+        return []
+    entered = person_of(k.c.trailers.get("Dj-Entered-By", ""))
+    if is_clerk(k.config, author) and entered is not None and entered[1] == author:
+        return []
+    return [k.found(shown, "", "identity", f"提交者 {k.c.author} <{k.c.email}> 既不是办理人 {name}，"
+                    f"也不是代录的组织部干事；请由本人办理，或由组织部干事用 --as 代录。")]
+
+
+def _trailer_findings(k: Commit, shown: str, old: Project | None, new: Project) -> list[Problem]:
+    said = {key: {v.strip() for v in k.c.trailers.get(key, "").split(",")}
+            for key in ("Dj-Project", "Dj-From", "Dj-To")}
+    before = old.status.value if old is not None else "new"
+    if new.id in said["Dj-Project"] and before in said["Dj-From"] and new.status.value in said["Dj-To"]:
+        return []
+    return [k.found(shown, "status", "trailer",
+                    f"提交说明写的是 {k.action} {k.c.trailers.get('Dj-Project', '')}"
+                    f"（{k.c.trailers.get('Dj-From', '?')} → {k.c.trailers.get('Dj-To', '?')}），"
+                    f"而文件实际是 {new.id}（{before} → {new.status.value}）；提交说明与改动不符。")]
+
+
+def _compare(k: Commit, shown: str, t: Transition, expected: Project, got: Project) -> list[Problem]:
+    """Every field dj would have written differently is a finding."""
+    want, have = expected.model_dump(), got.model_dump()
+    return [k.found(shown, key, "replay",
+                    f"提交自称“{t.label}”（{k.action}），但按当时的规则重做这一步，{key} 应为 {_short(want[key])}，"
+                    f"提交中却是 {_short(have[key])}；这不是 dj 写出的结果，{who_may_write(key, k.config)}。")
+            for key in Project.model_fields if want.get(key) != have.get(key)]
+
+
+def rerun(k: Commit, t: Transition, before: Project | None, after: Project, shown: str
+           ) -> tuple[Project | None, list[Problem]]:
+    """Re-run the step on `before`; what dj would have written, or why it would have refused."""
+    status = before.status if before is not None else None
+    if status not in t.sources:
+        return None, [k.found(shown, "status", "transition", f"状态“{status.label if status else '尚未申报'}”不能办理"
+                              f"{t.label}（{k.action}）；这不是一个合法的步骤。")]
+    ctx = k.context()
+    if ctx is None:
+        return None, [k.found(shown, "", "replay",
+                              f"无法重做“{t.label}”：当时没有有效的 dj.yaml 或提交缺少办理人、日期。")]
+    if t.roles and not ctx.actor.has(t.roles):
+        return None, [k.found(shown, "", "role", f"{ctx.actor} 在当时的 dj.yaml 中没有相应角色，不能办理{t.label}；"
+                              f"{who_may(t, k.config)}。")]
+    try:
+        return replay.run(k.action, before, ctx, replay.read_back(k.action, after, k.args)), []
+    except (DjError, KeyError, ValueError, TypeError, ArithmeticError) as e:
+        why = e.message if isinstance(e, DjError) else f"提交记录的参数（Dj-Args）不完整或有误（{e}）"
+        return None, [k.found(shown, "status", "replay", f"按当时的规则重做“{t.label}”（{k.action}）会被 dj 拒绝：{why}"
+                              f"；{who_may(t, k.config)}。")]
+
+
+def _step_findings(h: History, k: Commit, f: gitrepo.FileChange, t: Transition) -> list[Problem]:
+    shown = f.new_path
+    old, new = h.project(f.old_blob), h.project(f.new_blob)
+    if isinstance(old, str):
+        old = None  # an unreadable record before: the commit that broke it was reported
+    if not isinstance(new, Project):
+        return [k.found(shown, "", "invalid", f"{new}；dj 不会写出这样的记录。")]
+    out = _trailer_findings(k, shown, old, new)
+    if f.new_path != record_path(new.id):
+        out.append(k.found(shown, "id", "path", f"文件名与编号 {new.id} 不符；项目文件应为 {record_path(new.id)}。"))
+    before = old
+    if k.action == "promote":
+        before = h.project_at(k.c.parents[0], str(k.args.get("parent", ""))) if k.c.parents else None
+        if before is None:
+            return [*out, k.found(shown, "parent", "replay", f"升级申报所依据的项目“{k.args.get('parent', '')}”"
+                                  f"在提交前不存在；新项目只能由 dj apply 或 dj promote 建立。")]
+    elif f.kind == "A" and k.action != "apply":
+        return [*out, k.found(shown, "", "new-record", f"新项目文件只能由 dj apply 或 dj promote 建立，"
+                              f"而提交自称“{t.label}”；{who_may(TRANSITIONS['apply'], k.config)}。")]
+    expected, refused = rerun(k, t, before, new, shown)
+    return out + refused + (_compare(k, shown, t, expected, new) if expected is not None else [])
+
+
+def _hand_findings(h: History, k: Commit, f: gitrepo.FileChange) -> list[Problem]:
+    """A commit without dj's trailers may edit the application only, and never move a decision."""
+    shown, who = f.new_path, f"{k.c.author} <{k.c.email}>"
+    if f.kind == "A":
+        return [k.found(shown, "", "hand-edit", f"新项目文件不是用 dj apply 建立的（{who} 手工提交）；"
+                        f"{who_may(TRANSITIONS['apply'], k.config)}。")]
+    old, new = h.data(f.old_blob or ""), h.data(f.new_blob or "")
+    if old is None or new is None:
+        return [k.found(shown, "", "invalid", f"{who} 手工提交的项目文件不是有效的 YAML；请改正。")]
+    changed = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
+    out = [k.found(shown, key, "hand-edit", f"流程字段被 {who} 手工修改；{who_may_write(key, k.config)}。")
+           for key in changed if key not in _FREE]
+    if str(old.get("status")) not in _UNDECIDED and not is_clerk(k.config, k.c.email):
+        out += [k.found(shown, key, "hand-edit", f"项目已有决定（{old.get('status')}），{who} 却手工改了 {key}"
+                        f"（这会绕开回避）；立项后改单位或党支部只能由{clerks(k.config)}办理。")
+                for key in changed if key in _MOVES_DECISION]
+    return out
+
+
+def _ranking_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange], t: Transition) -> list[Problem]:
+    """An award commit: rank the cycle as it stood before, and the changed records must be exactly dj's."""
+    shown = files[0].new_path
+    ctx, cycle = k.context(), str(k.args.get("cycle", ""))
+    if ctx is None or not k.c.parents or not cycle:
+        return [k.found(shown, "", "replay", f"无法重做“{t.label}”：提交缺少办理人、日期或年度（Dj-Args cycle）。")]
+    folder = f"{store.PROJECTS_DIR}/{cycle}"
+    records = [h.project(oid) for oid in gitrepo.files_at(h.root, k.c.parents[0], folder).values()]
+    projects = [p for p in records if isinstance(p, Project)]
+    try:
+        _, changed = _RANKINGS[k.action](projects, ctx, [str(i) for i in k.args.get("order", [])])
+    except DjError as e:
+        return [k.found(shown, "", "replay", f"按当时的规则重做“{t.label}”会被 dj 拒绝：{e.message}")]
+    expected = {p.id: p for p in changed}
+    out = []
+    for f in files:
+        got = h.project(f.new_blob)
+        if not isinstance(got, Project) or got.id not in expected:
+            out.append(k.found(f.new_path, "", "replay", f"“{t.label}”不会改动这个项目；{who_may(t, k.config)}。"))
+        else:
+            out += _compare(k, f.new_path, t, expected.pop(got.id), got)
+    return out + [k.found(record_path(i), "result", "replay", f"“{t.label}”应当改动这个项目，提交中却没有。")
+                  for i in expected]
+
+
+def record_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange]) -> list[Problem]:
+    out = [k.found(f.old_path, "", "deleted", f"项目文件被 {k.c.author} 删除；项目一经申报不能删除，"
+                   f"如需终止{who_may(TRANSITIONS['terminate'], k.config)}。") for f in files if f.kind == "D"]
+    files = [f for f in files if f.kind != "D"]
+    if not files:
+        return out
+    if not k.action:
+        return out + [p for f in files for p in _hand_findings(h, k, f)]
+    t = TRANSITIONS.get(k.action)
+    if t is None:
+        return [*out, k.found(files[0].new_path, "", "trailer",
+                              f"提交说明的操作“{k.action}”不是 dj 的步骤，却改动了项目文件。")]
+    out += _identity_findings(k, files[0].new_path)
+    renamed = [f for f in files if f.kind == "R" and k.action != "renumber"]
+    out += [k.found(f.new_path, "", "renamed",
+                    f"项目文件由 {f.old_path} 改名而来（{k.c.author}）；编号只能用 dj renumber 更改。")
+            for f in renamed]
+    if k.action in _RANKINGS:
+        return out + _ranking_findings(h, k, files, t)
+    return out + [p for f in files if f not in renamed for p in _step_findings(h, k, f, t)]
