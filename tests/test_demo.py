@@ -121,3 +121,26 @@ def test_check_finds_totals_and_money_that_do_not_add_up(tmp_path: Path, dj: Dj)
     messages = [p["message"] for p in json.loads(r.stdout)]
     assert any("孙评委 的合计 95.00 与各项得分算出的 92.00 不符" in m for m in messages)
     assert any("已支出 1356.00 元，超过资助经费 1000.00 元" in m for m in messages)
+
+
+def test_the_demo_history_replays_step_by_step(demo_repo: Path, dj: Dj, tmp_path: Path) -> None:
+    """Every commit of a whole year (sheets, --as entries, awards, a promotion, the competition) re-runs clean,
+    and one amount changed inside an honest-looking spend commit is found."""
+    r = dj("--repo", str(demo_repo), "audit", "--json")
+    assert r.exit_code == 0, r.stdout
+    assert json.loads(r.stdout) == []
+
+    copy = tmp_path / "copy"
+    git(tmp_path, "clone", "-q", str(demo_repo), str(copy))
+    spend = git(copy, "log", "-1", "--format=%H", "--grep=Dj-Action: spend").strip()
+    path = git(copy, "show", "--name-only", "--format=", spend).split()[0]
+    git(copy, "switch", "-q", "--detach", spend)
+    record = copy / path
+    text = record.read_text(encoding="utf-8")
+    args = json.loads(git(copy, "log", "-1", "--format=%(trailers:key=Dj-Args,valueonly)").strip())
+    assert f"amount: {args['amount']}" in text
+    record.write_text(text.replace(f"amount: {args['amount']}", "amount: 1.00"), encoding="utf-8")
+    message = git(copy, "log", "-1", "--format=%B")
+    git(copy, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "--amend", "-a", "-m", message)
+    found = json.loads(dj("--repo", str(copy), "audit", "--json").stdout)
+    assert [(f["file"], f["field"], f["rule"]) for f in found] == [(path, "spending", "replay")]
