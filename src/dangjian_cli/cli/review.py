@@ -48,8 +48,9 @@ def check(
 ) -> None:
     """检查 dj.yaml 和所有项目文件，逐条列出问题（文件和字段）；有问题时退出码为 1。
 
-    加 --base 时，还逐个检查本分支相对目标分支的每个提交：流程字段是否都经 dj 合法办理、
-    办理人是否有相应角色（按目标分支上的 dj.yaml）、是否删除或改名项目、编号是否冲突。
+    加 --base 时，还按目标分支上的 dj.yaml 把本分支的每个提交重做一遍：记录必须与 dj 会写出的完全一致，
+    办理人要有相应角色，配置只能由组织部干事修改；不能删除或改名项目，编号不能冲突，
+    目标分支上已有新变化的项目，本分支的步骤在其上也要成立。
 
     例：dj check
     例：dj check --base origin/main
@@ -73,7 +74,8 @@ def audit(
     since: Annotated[str | None, typer.Option(help="从哪个版本之后开始核查（默认全部历史）")] = None,
     as_json: JsonOpt = False, repo: RepoOpt = None,
 ) -> None:
-    """核查 git 历史：每个流程改动是否由 dj 办理、提交说明与改动相符、办理人当时有相应角色、签名有效。
+    """核查 git 历史：按每个提交当时的 dj.yaml 重做其中的每一步（合并提交也不例外），
+    记录必须与 dj 会写出的完全一致；配置只能由组织部干事修改；要求签名时签名须是提交者登记的密钥。
 
     例：dj audit
     例：dj audit --since v2025
@@ -94,7 +96,7 @@ def audit(
             table.add_row(f.commit[:7], f.file, f.field, f.rule, f.message)
         rich_console().print(table)
         raise typer.Exit(EXIT_ERROR)
-    _report_findings(findings, as_json, "审计通过：所有流程改动都由有相应角色的人经 dj 办理。")
+    _report_findings(findings, as_json, "审计通过：每个改动记录的提交都按当时的规则重做无误，配置只由组织部干事修改。")
 
 
 @app.command()
