@@ -145,6 +145,7 @@ def verify(root: Path, revisions: Sequence[str], base: str | None = None,
                                        f"提交 {c.commit[:7]}（{c.author}）是另一段历史的起点，不是由本仓库的历史而来；"
                                        f"请撤销并入它的合并。"))
             out += _findings(h, k)
+            h.walked(c)
         return out
 
 

@@ -28,13 +28,14 @@ class History:
     def __init__(self, root: Path, objects: gitrepo.Objects) -> None:
         self.root, self.objects = root, objects
         self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._configs: OrderedDict[str, str | None] = OrderedDict()  # commit → its dj.yaml's object id
 
     def _cached(self, key: str, make: Any) -> Any:
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
         value = self._cache[key] = make()
-        if len(self._cache) > 2048:
+        if len(self._cache) > 8192:
             self._cache.popitem(last=False)
         return value
 
@@ -52,16 +53,35 @@ class History:
         """The record, or why it is not one (a sentence), or None when there is no file."""
         if oid is None:
             return None
-        data = self.data(oid)
-        if data is None:
-            return "文件不是有效的 YAML"
-        try:
-            return Project.model_validate(data)
-        except ValidationError as e:
-            return f"记录无效：{explain(e)[0]}"
+
+        def parse() -> Project | str:
+            data = self.data(oid)
+            if data is None:
+                return "文件不是有效的 YAML"
+            try:
+                return Project.model_validate(data)
+            except ValidationError as e:
+                return f"记录无效：{explain(e)[0]}"
+        result: Project | str = self._cached(f"p{oid}", parse)
+        return result
+
+    def walked(self, c: gitrepo.CommitChanges) -> None:
+        """Remember the dj.yaml after `c`, so its children need not ask git (most histories are a line)."""
+        changed = next((f for f in c.files if f.new_path == store.CONFIG_FILE or f.old_path == store.CONFIG_FILE),
+                       None)
+        if changed is not None:
+            self._configs[c.commit] = changed.new_blob if changed.new_path == store.CONFIG_FILE else None
+        elif c.parents and c.parents[0] in self._configs:
+            self._configs[c.commit] = self._configs[c.parents[0]]
+        else:
+            return
+        if len(self._configs) > 4096:
+            self._configs.popitem(last=False)
 
     def config_at(self, rev: str | None) -> Config | None:
-        oid = self.objects.oid(f"{rev}:{store.CONFIG_FILE}") if rev else None
+        if rev is None:
+            return None
+        oid = self._configs[rev] if rev in self._configs else self.objects.oid(f"{rev}:{store.CONFIG_FILE}")
         if oid is None:
             return None
 

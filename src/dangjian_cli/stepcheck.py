@@ -94,6 +94,8 @@ def _trailer_findings(k: Commit, shown: str, old: Project | None, new: Project) 
 
 def _compare(k: Commit, shown: str, t: Transition, expected: Project, got: Project) -> list[Problem]:
     """Every field dj would have written differently is a finding."""
+    if expected == got:
+        return []
     want, have = expected.model_dump(), got.model_dump()
     return [k.found(shown, key, "replay",
                     f"提交自称“{t.label}”（{k.action}），但按当时的规则重做这一步，{key} 应为 {_short(want[key])}，"
