@@ -448,17 +448,26 @@ def award_list(session: Session, placings: Sequence[Placing], *, cycle: str | No
                                   session.config.org)
 
 
-def renumber(session: Session, project_id: str, *, base: str | None = None,
+def renumber(session: Session, project_id: str, *, base: str | None = None, force: bool = False,
              on: dt.date | None = None) -> Outcome:
-    """Give a project the next free number (free here and, with `base`, on that branch too): one commit."""
+    """Give a project the next free number (free here and, with `base`, on that branch too): one commit.
+
+    It is a real collision when `base` holds a different file at this project's path.
+    """
     _refuse_dirty(session, project_id)
     before = store.load_project(session.root, project_id)
     taken: list[str] = []
+    collided = False
     if base:
+        target = gitrepo.rev_parse(session.root, base)
         folder = f"{store.PROJECTS_DIR}/{before.cycle}"
-        taken = [Path(p).stem for p in gitrepo.files_at(session.root, gitrepo.rev_parse(session.root, base), folder)]
+        theirs = gitrepo.files_at(session.root, target, folder)
+        taken = [Path(p).stem for p in theirs]
+        path = store.display(store.project_path(session.root, project_id), session.root)
+        collided = path in theirs and theirs[path] != gitrepo.file_at(session.root, "HEAD", path)
     new_id = store.next_id(session.root, before.cycle, project_id.split("-")[1], taken)
-    after = workflow.renumber(before, _context(session, on), new_id)
+    args = {"from": project_id, "id": new_id, "collided": collided, "force": force}
+    after = replay.run("renumber", before, _context(session, on), args)
     old_path, new_path = (store.project_path(session.root, i) for i in (project_id, new_id))
     _refuse_dirty(session, new_id)
     old_bytes = old_path.read_bytes()
@@ -468,7 +477,8 @@ def renumber(session: Session, project_id: str, *, base: str | None = None,
         return Outcome(after, new_path, None)
     try:
         sha = _commit(session, "renumber", [(before, after)], on or session.today,
-                      f"由 {project_id} 改为 {new_id}（编号冲突）", moved_from=[old_path])
+                      f"由 {project_id} 改为 {new_id}" + ("（编号冲突）" if collided else ""), moved_from=[old_path],
+                      args=args)
     except BaseException:
         store.atomic_write_bytes(old_path, old_bytes)
         new_path.unlink(missing_ok=True)

@@ -181,6 +181,8 @@ def _overtaken(root: Path, base: str, target: str, fork: str) -> list[Problem]:
     with gitrepo.Objects(root) as objects:
         h = History(root, objects)
         for path in sorted(mine & theirs):
+            if objects.oid(f"{fork}:{path}") is None:
+                continue  # new on both sides: two applications took one number (reported as duplicate-id)
             start = h.project(objects.oid(f"{target}:{path}"))
             _, why = _rebase(h, path, start, fork, "HEAD")
             if why:

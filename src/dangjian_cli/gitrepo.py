@@ -105,11 +105,15 @@ class LogEntry:
     blob: str  # the file's version after this commit ('' when the commit deleted it)
 
 
-def history(root: Path, path: Path) -> list[LogEntry]:
-    """Every commit that touched `path`, newest first, with its dj trailers and the file's blob id."""
+def history(root: Path, path: Path, until: str = "HEAD") -> list[LogEntry]:
+    """Every commit that touched `path`, newest first, with its dj trailers and the file's blob id.
+
+    A project renumbered by dj goes on under its old path before the renumbering commit, so its
+    history, and the forms signed under the old number, survive the new number.
+    """
     keys = "".join(f"%(trailers:key={k},valueonly,separator=%x2C){_FIELD}" for k in TRAILERS)
     fmt = f"{_RECORD}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%s{_FIELD}{keys}"
-    out = _git(root, "log", "--raw", "--no-abbrev", f"--format={fmt}", "--", str(path)).stdout
+    out = _git(root, "log", "--raw", "--no-abbrev", f"--format={fmt}", until, "--", str(path)).stdout
     entries = []
     for record in out.split(_RECORD)[1:]:
         head, _, raw = record.partition("\n")
@@ -118,7 +122,37 @@ def history(root: Path, path: Path) -> list[LogEntry]:
         blobs = [line.split()[3] for line in raw.splitlines() if line.startswith(":")]
         blob = blobs[-1] if blobs and blobs[-1] != _ZERO else ""
         entries.append(LogEntry(parts[0], parts[1], parts[2], parts[3], parts[4], values, blob))
+    renumbered = entries[-1] if entries and entries[-1].trailers.get("Dj-Action") == "renumber" else None
+    old_id = _renumbered_from(renumbered.trailers) if renumbered else ""
+    if renumbered and old_id:
+        # projects/<cycle>/<id>.yaml: the old number's file, up to the commit before the renumbering
+        entries += history(root, path.parent.parent / old_id[:4] / f"{old_id}.yaml", f"{renumbered.commit}^")
     return entries
+
+
+def _renumbered_from(trailers: dict[str, str]) -> str:
+    import json
+
+    try:
+        old = json.loads(trailers.get("Dj-Args", "") or "{}").get("from", "")
+    except (ValueError, AttributeError):
+        return ""
+    return old if isinstance(old, str) and "/" not in old and "\\" not in old and ".." not in old else ""
+
+
+def renumbered_to(root: Path, old_id: str) -> str | None:
+    """The project's number now, when dj renumbered `old_id` (perhaps more than once), else None."""
+    current, seen = old_id, {old_id}
+    while True:
+        result = _git(root, "log", "-1", "--fixed-strings", f'--grep="from": "{current}"',
+                      "--format=%(trailers:key=Dj-Action,valueonly)%x1f%(trailers:key=Dj-Project,valueonly)",
+                      check=False)
+        action, _, new = result.stdout.strip().partition(_FIELD)
+        new = new.strip()
+        if result.returncode != 0 or action.strip() != "renumber" or not new or new in seen:
+            return current if current != old_id else None
+        current = new
+        seen.add(new)
 
 
 def write_commit_graph(root: Path) -> None:

@@ -116,6 +116,9 @@ def history_table(root: Path, project_id: str) -> Table:
         t = e.trailers
         action = t.get("Dj-Action")
         label = workflow.TRANSITIONS[action].label if action in workflow.TRANSITIONS else "手工修改"
+        then = t.get("Dj-Project", project_id)
+        if action != "renumber" and project_id not in then:
+            label += f"（原编号 {then}）"
         who = t.get("Dj-Actor", f"{e.author} <{e.email}>").split(" <")[0]
         if "Dj-Entered-By" in t:
             who += f"（{t['Dj-Entered-By'].split(' <')[0]} 代录）"

@@ -414,9 +414,22 @@ def terminate(project: Project, ctx: Context, *, reason: str) -> Project:
                    termination=Decision(date=ctx.on, by=ctx.actor.name, reason=why))
 
 
-def renumber(project: Project, ctx: Context, new_id: str) -> Project:
-    """A new number after two clones applied at once and took the same one."""
+def renumber(project: Project, ctx: Context, new_id: str, *, collided: bool = False, force: bool = False) -> Project:
+    """A new number when the id collides with the target branch (two clones applied at once and took the same one).
+
+    Without a collision only a clerk may renumber, with `force`, and only a project never decided,
+    so no signed form or decision ever changes its number for nothing.
+    """
     begin(project, "renumber", ctx)
+    undecided = project.status in (S.applied, S.draft) and not (project.approval or project.rejection)
+    clerk = ctx.actor.has(frozenset({Role.clerk}))
+    if not collided and not (force and clerk and undecided):
+        how = ("如确需改号，请组织部干事加 --force" if undecided and not clerk else
+               "请加 --force 确认" if undecided else "已有决定的项目只在编号确实冲突时才能改号")
+        raise DjError(f"项目 {project.id} 的编号与目标分支没有冲突，不需要重新编号；{how}。"
+                      f"两处同时申报时，请用 dj renumber {project.id} --base origin/main。")
+    if not clerk and not undecided:
+        raise DjError(f"项目 {project.id} 已有决定（{project.status.label}），申报人不能再改编号；请组织部干事办理。")
     if new_id[:4] != project.cycle:
         raise DjError(f"新编号 {new_id} 与项目年度 {project.cycle} 不符。")
     return update(project, id=new_id)

@@ -119,6 +119,19 @@ def root_of(ctx: typer.Context, repo: Path | None) -> Path:
     return store.find_root(override=repo or (ctx.obj or {}).get("repo"))
 
 
+def current_id(root: Path, project_id: str) -> str:
+    """The id a project has now: an old number that dj renumbered leads to the new one, with a note."""
+    from dangjian_cli import gitrepo
+
+    if store.project_path(root, project_id).exists() or not gitrepo.is_repo(root):
+        return project_id
+    new = gitrepo.renumbered_to(root, project_id)
+    if new is None:
+        return project_id
+    say(f"（{project_id} 已重新编号为 {new}，以下是 {new}。）")
+    return new
+
+
 def say(text: str) -> None:
     sys.stdout.write(text + "\n")
 

@@ -15,6 +15,7 @@ from dangjian_cli.cli.base import (
     JsonOpt,
     RepoOpt,
     app,
+    current_id,
     parse_date,
     rich_console,
     root_of,
@@ -175,6 +176,7 @@ def verify_form(
     from dangjian_cli.render import record_blob
 
     root = root_of(ctx, repo)
+    project_id = current_id(root, project_id)
     path = store.project_path(root, project_id)
     store.load_project(root, project_id)  # a friendly refusal for an unknown id
     wanted = blob.strip().lower()

@@ -13,6 +13,7 @@ from dangjian_cli.cli.base import (
     JsonOpt,
     RepoOpt,
     app,
+    current_id,
     record_json,
     rich_console,
     root_of,
@@ -80,7 +81,7 @@ def show(ctx: typer.Context, project_id: IdArg, as_json: JsonOpt = False, repo: 
     例：dj show 2025-机电-003
     """
     root = root_of(ctx, repo)
-    project = store.load_project(root, project_id)
+    project = store.load_project(root, project_id if as_json else current_id(root, project_id))
     if as_json:
         say(json.dumps(record_json(project), ensure_ascii=False, indent=2))
         return
@@ -98,6 +99,7 @@ def log(ctx: typer.Context, project_id: IdArg, repo: RepoOpt = None) -> None:
     from dangjian_cli.show import history_table
 
     root = root_of(ctx, repo)
+    project_id = current_id(root, project_id)
     path = store.project_path(root, project_id)
     if not path.exists():
         store.load_project(root, project_id)  # raises the friendly "no such project"

@@ -102,14 +102,19 @@ def audit(
 @app.command()
 def renumber(
     ctx: typer.Context, project_id: IdArg,
-    base: Annotated[str | None, typer.Option(help="同时避开这个分支上已用的编号，如 origin/main")] = None,
+    base: Annotated[str | None, typer.Option(
+        help="目标分支，如 origin/main：编号与它冲突时才改号，并避开它上面已用的编号")] = None,
+    force: Annotated[bool, typer.Option("--force", help="没有冲突也改号（仅组织部干事，且项目尚未立项）")] = False,
     on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
 ) -> None:
     """重新编号：两处同时申报占用了同一个编号时，把本分支的项目改为下一个空闲编号（一次提交）。
 
+    本单位的申报人可以给自己尚未立项的申报改号；组织部干事在编号冲突时、或对尚未立项的项目加 --force 时改号。
+    改号后 dj log、dj show 和 dj verify-form 仍能沿用原编号下的历史。
+
     例：dj renumber 2025-机电-005 --base origin/main
     """
     session = session_of(ctx, repo, as_, no_commit)
-    outcome = actions.renumber(session, project_id, base=base, on=on)
+    outcome = actions.renumber(session, project_id, base=base, force=force, on=on)
     done(session, outcome, f"已由 {project_id} 重新编号")
     say(outcome.project.id)
