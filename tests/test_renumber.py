@@ -104,5 +104,6 @@ def test_log_show_and_verify_form_follow_a_project_through_its_new_number(collid
 def test_a_renumbered_collision_audits_clean_after_the_merge(collided: Path, dj: Dj) -> None:
     assert dj("--repo", str(collided), "renumber", "2025-机电-001", "--base", "origin/main").exit_code == 0
     git(collided, "merge", "-q", "--no-edit", "origin/main")  # both applications now side by side
-    assert sorted(p.name for p in (collided / "projects/2025").iterdir()) == ["2025-机电-001.yaml", "2025-机电-002.yaml"]
+    names = sorted(p.name for p in (collided / "projects/2025").iterdir())
+    assert names == ["2025-机电-001.yaml", "2025-机电-002.yaml"]
     assert json.loads(dj("--repo", str(collided), "audit", "--json").stdout) == []
