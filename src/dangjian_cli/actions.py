@@ -163,9 +163,12 @@ def _record_many(session: Session, action: str, changes: Sequence[tuple[Project 
                 store.atomic_write(path, text)
             sha = _commit(session, action, changes, on or session.today, summary, args=args) if session.commit else None
         except BaseException:
+            written = {path: text.encode("utf-8") for path, text in texts}
             for path, data in old.items():
+                if not path.exists() or path.read_bytes() != written[path]:
+                    continue  # not what this step wrote: leave another step's file alone
                 if data is None:
-                    path.unlink(missing_ok=True)
+                    path.unlink()
                 else:
                     store.atomic_write_bytes(path, data)
             raise

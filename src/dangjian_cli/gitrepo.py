@@ -27,6 +27,10 @@ def _git(root: Path, *args: str, input: str | None = None, env: dict[str, str] |
         env={**os.environ, **(env or {})},
     )
     if check and result.returncode != 0:
+        if "index.lock" in result.stderr:
+            # git's own advice ("remove the file manually") is wrong while the other process still runs.
+            raise DjError(f"另一个 git 或 dj 进程正在使用这个仓库（{root / '.git' / 'index.lock'} 存在）；"
+                          f"请等它结束后再试。如果确定没有 git 或 dj 在运行，再删除该文件。")
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise DjError(f"git {args[0]} 失败：{detail[-1] if detail else '未知原因'}；请检查仓库状态后再试。")
     return result

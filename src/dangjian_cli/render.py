@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -266,8 +267,21 @@ def render_many(root: Path, config: Config, projects: Iterable[Project], out_dir
             for p in projects for form in available(p) if forms is None or form in forms]
     if len(jobs) <= 8:  # starting worker processes costs more than it saves
         return _collect(map(_render_one, jobs), progress)
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_die_with_parent)
+    try:
         return _collect(pool.map(_render_one, jobs, chunksize=4), progress)
+    finally:  # also on Ctrl-C or SIGTERM: no worker is left rendering for nobody
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _die_with_parent() -> None:
+    """Linux: a worker gets SIGTERM when the dj that started it dies, even by SIGKILL."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _collect(paths: Iterable[Path], progress: Callable[[Path], None] | None) -> list[Path]:

@@ -112,6 +112,12 @@ def _main(
 def session_of(ctx: typer.Context, repo: Path | None, as_: str | None, no_commit: bool) -> actions.Session:
     g = ctx.obj or {}
     session = actions.open_session(repo or g.get("repo"), as_ or g.get("as"), no_commit or g.get("no_commit", False))
+    from dangjian_cli import lock
+
+    # Every writing command opens its session here: it holds the checkout's lock until the command ends,
+    # so the id it allocates and the files it writes are nobody else's.
+    command = " ".join(["dj", *sys.argv[1:]])
+    ctx.with_resource(lock.hold(session.root, command if len(command) <= 80 else command[:79] + "…"))
     return replace(session, forms=False) if g.get("no_forms") else session
 
 
