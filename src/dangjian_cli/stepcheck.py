@@ -23,7 +23,9 @@ from dangjian_cli.workflow import APPLICATION_FIELDS
 
 _FREE = frozenset(APPLICATION_FIELDS) | {"schema_version"}  # what a branch may edit by hand
 WORKFLOW_FIELDS = frozenset(Project.model_fields) - _FREE
-_MOVES_DECISION = ("unit", "branch")  # after a decision, only a clerk may change these (they decide 回避)
+# After a decision only a clerk may change these: the unit and branch decide 回避 and quotas, the type
+# its minimum months (003), the stages and the parent what acceptance and promotion mean.
+_MOVES_DECISION = ("unit", "branch", "type", "stages", "parent")
 _UNDECIDED = frozenset({"draft", "applied"})
 _RANKINGS = {"award": awards.award, "competition-award": awards.competition_award}
 
@@ -162,7 +164,8 @@ def _hand_findings(h: History, k: Commit, f: gitrepo.FileChange) -> list[Problem
            for key in changed if key not in _FREE]
     if str(old.get("status")) not in _UNDECIDED and not is_clerk(k.config, k.c.email):
         out += [k.found(shown, key, "hand-edit", f"项目已有决定（{old.get('status')}），{who} 却手工改了 {key}"
-                        f"（这会绕开回避）；立项后改单位或党支部只能由{clerks(k.config)}办理。")
+                        f"（这会改变回避、名额、实施期限或验收的依据）；"
+                        f"立项后改单位、党支部、类型、阶段或上级项目只能由{clerks(k.config)}办理。")
                 for key in changed if key in _MOVES_DECISION]
     return out
 
