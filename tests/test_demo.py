@@ -144,3 +144,20 @@ def test_the_demo_history_replays_step_by_step(demo_repo: Path, dj: Dj, tmp_path
     git(copy, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "--amend", "-a", "-m", message)
     found = json.loads(dj("--repo", str(copy), "audit", "--json").stdout)
     assert [(f["file"], f["field"], f["rule"]) for f in found] == [(path, "spending", "replay")]
+
+
+def test_a_recommendation_that_also_writes_a_shortlist_and_an_award_is_found(demo_repo: Path, dj: Dj,
+                                                                           tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    git(tmp_path, "clone", "-q", str(demo_repo), str(copy))
+    step = git(copy, "log", "-1", "--format=%H", "--grep=Dj-Action: recommend").strip()
+    path = git(copy, "show", "--name-only", "--format=", step).split()[0]
+    git(copy, "switch", "-q", "--detach", step)
+    record = copy / path
+    text = record.read_text(encoding="utf-8")
+    assert text.rstrip().endswith("recommended_by: 施磊")  # the step appended the entry
+    record.write_text(text + "  shortlisted: 2025-06-01\n  award: 一等奖\n", encoding="utf-8")
+    message = git(copy, "log", "-1", "--format=%B")
+    git(copy, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "--amend", "-a", "-m", message)
+    found = json.loads(dj("--repo", str(copy), "audit", "--json").stdout)
+    assert [(f["file"], f["field"], f["rule"]) for f in found] == [(path, "competition", "replay")]

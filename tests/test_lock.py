@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -107,10 +108,8 @@ def test_render_all_killed_leaves_no_worker_behind(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
         time.sleep(0.1)
         for w in workers:  # reap them if they became ours
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(w, os.WNOHANG)
-            except ChildProcessError:
-                pass
     alive = [w for w in workers if Path(f"/proc/{w}/stat").exists()
              and Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
     assert alive == []
