@@ -92,3 +92,21 @@ def points(*values: str) -> list[str]:
     for key, value in zip(keys, values, strict=True):
         out += ["--item", f"{key}={value}"]
     return out
+
+
+@pytest.fixture
+def forge(tmp_path: Path) -> Path:
+    """A bare repository holding main with the data repository's dj.yaml, as GitHub or Gitea would."""
+    seed = make_repo(tmp_path / "seed")
+    bare = tmp_path / "forge.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    git(seed, "push", "-q", str(bare), "main")
+    return bare
+
+
+def clone(forge: Path, where: Path, user: tuple[str, str]) -> Path:
+    """Somebody's own clone of the forge, with their git identity."""
+    git(forge.parent, "clone", "-q", str(forge), str(where))
+    git(where, "config", "user.name", user[0])
+    git(where, "config", "user.email", user[1])
+    return where

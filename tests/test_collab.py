@@ -9,27 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLERK, DATA, Dj, git, make_repo
+from conftest import CLERK, DATA, Dj, clone, git
 
 BRANCH_SECRETARY = ("张书记", "zhang@jd.example")  # applicant of 机电学院党委
 APPROVER = ("李部长", "li@zzb.example")
-
-
-@pytest.fixture
-def forge(tmp_path: Path) -> Path:
-    """A bare repository holding main with the data repository's dj.yaml, as GitHub or Gitea would."""
-    seed = make_repo(tmp_path / "seed")
-    bare = tmp_path / "forge.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    git(seed, "push", "-q", str(bare), "main")
-    return bare
-
-
-def clone(forge: Path, where: Path, user: tuple[str, str]) -> Path:
-    git(forge.parent, "clone", "-q", str(forge), str(where))
-    git(where, "config", "user.name", user[0])
-    git(where, "config", "user.email", user[1])
-    return where
 
 
 def apply(dj: Dj, repo: Path, date: str = "2025-05-06") -> str:

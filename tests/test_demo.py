@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -130,34 +131,37 @@ def test_the_demo_history_replays_step_by_step(demo_repo: Path, dj: Dj, tmp_path
     assert r.exit_code == 0, r.stdout
     assert json.loads(r.stdout) == []
 
-    copy = tmp_path / "copy"
-    git(tmp_path, "clone", "-q", str(demo_repo), str(copy))
-    spend = git(copy, "log", "-1", "--format=%H", "--grep=Dj-Action: spend").strip()
-    path = git(copy, "show", "--name-only", "--format=", spend).split()[0]
-    git(copy, "switch", "-q", "--detach", spend)
-    record = copy / path
-    text = record.read_text(encoding="utf-8")
-    args = json.loads(git(copy, "log", "-1", "--format=%(trailers:key=Dj-Args,valueonly)").strip())
-    assert f"amount: {args['amount']}" in text
-    record.write_text(text.replace(f"amount: {args['amount']}", "amount: 1.00"), encoding="utf-8")
-    message = git(copy, "log", "-1", "--format=%B")
-    git(copy, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "--amend", "-a", "-m", message)
+    def cheaper(text: str, args: dict[str, str]) -> str:
+        assert f"amount: {args['amount']}" in text
+        return text.replace(f"amount: {args['amount']}", "amount: 1.00")
+
+    copy, path = _amend_last(demo_repo, tmp_path, "spend", cheaper)
     found = json.loads(dj("--repo", str(copy), "audit", "--json").stdout)
     assert [(f["file"], f["field"], f["rule"]) for f in found] == [(path, "spending", "replay")]
 
 
-def test_a_recommendation_that_also_writes_a_shortlist_and_an_award_is_found(demo_repo: Path, dj: Dj,
-                                                                           tmp_path: Path) -> None:
+def _amend_last(demo_repo: Path, tmp_path: Path, action: str, change: Callable[[str, dict[str, str]], str]
+                ) -> tuple[Path, str]:
+    """A clone whose HEAD is the demo's last `action` commit, its record changed and the commit amended."""
     copy = tmp_path / "copy"
     git(tmp_path, "clone", "-q", str(demo_repo), str(copy))
-    step = git(copy, "log", "-1", "--format=%H", "--grep=Dj-Action: recommend").strip()
+    step = git(copy, "log", "-1", "--format=%H", f"--grep=Dj-Action: {action}").strip()
     path = git(copy, "show", "--name-only", "--format=", step).split()[0]
     git(copy, "switch", "-q", "--detach", step)
+    args = json.loads(git(copy, "log", "-1", "--format=%(trailers:key=Dj-Args,valueonly)").strip() or "{}")
     record = copy / path
-    text = record.read_text(encoding="utf-8")
-    assert text.rstrip().endswith("recommended_by: 施磊")  # the step appended the entry
-    record.write_text(text + "  shortlisted: 2025-06-01\n  award: 一等奖\n", encoding="utf-8")
+    record.write_text(change(record.read_text(encoding="utf-8"), args), encoding="utf-8")
     message = git(copy, "log", "-1", "--format=%B")
     git(copy, "-c", "user.name=x", "-c", "user.email=x@x", "commit", "-q", "--amend", "-a", "-m", message)
+    return copy, path
+
+
+def test_a_recommendation_that_also_writes_a_shortlist_and_an_award_is_found(demo_repo: Path, dj: Dj,
+                                                                           tmp_path: Path) -> None:
+    def promoted(text: str, args: dict[str, str]) -> str:
+        assert text.rstrip().endswith("recommended_by: 施磊")  # the step appended the entry
+        return text + "  shortlisted: 2025-06-01\n  award: 一等奖\n"
+
+    copy, path = _amend_last(demo_repo, tmp_path, "recommend", promoted)
     found = json.loads(dj("--repo", str(copy), "audit", "--json").stdout)
     assert [(f["file"], f["field"], f["rule"]) for f in found] == [(path, "competition", "replay")]

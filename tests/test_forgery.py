@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLERK, DATA, Dj, git, make_repo, points
+import conftest
+from conftest import CLERK, DATA, Dj, git, points
 
 SECRETARY = ("张书记", "zhang@jd.example")  # applicant of 机电学院党委
 APPROVER = ("李部长", "li@zzb.example")
@@ -29,21 +30,8 @@ def _no_forms(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DJ_NO_FORMS", "1")
 
 
-@pytest.fixture
-def forge(tmp_path: Path) -> Path:
-    seed = make_repo(tmp_path / "seed")
-    bare = tmp_path / "forge.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    git(seed, "push", "-q", str(bare), "main")
-    return bare
-
-
 def clone(forge: Path, name: str, user: tuple[str, str]) -> Path:
-    where = forge.parent / name
-    git(forge.parent, "clone", "-q", str(forge), str(where))
-    git(where, "config", "user.name", user[0])
-    git(where, "config", "user.email", user[1])
-    return where
+    return conftest.clone(forge, forge.parent / name, user)
 
 
 def run(dj: Dj, repo: Path, *args: str) -> str:
@@ -82,6 +70,17 @@ def forged(action: str, pid: str, before: str, after: str, actor: tuple[str, str
     if args:
         lines.append("Dj-Args: " + json.dumps(args, ensure_ascii=False, sort_keys=True))
     return "\n".join(lines) + "\n"
+
+
+def forge_approval(dj: Dj, forge: Path, status: str, date: str, funding: str = "1000.00",
+                   args: dict[str, object] | None = None) -> Path:
+    """The clerk's clone with a fresh application and an approval written by hand under approve trailers."""
+    clerk = clone(forge, "clerk", CLERK)
+    pid = apply(dj, clerk)
+    edit(record(clerk, pid), "status: applied", f"status: {status}\napproval: {{date: {date}, by: 王干事, "
+         f"funding: '{funding}'}}")
+    commit(clerk, forged("approve", pid, "applied", status, CLERK, date, args))
+    return clerk
 
 
 def commit(repo: Path, message: str, *paths: str) -> str:
@@ -176,39 +175,23 @@ def test_a_status_change_by_hand_without_trailers_is_found(forge: Path, dj: Dj, 
 
 
 def test_approve_trailers_over_a_jump_to_midchecked(forge: Path, dj: Dj) -> None:
-    clerk = clone(forge, "clerk", CLERK)
-    pid = apply(dj, clerk)
-    edit(record(clerk, pid), "status: applied", "status: midchecked\napproval: {date: 2025-05-20, by: 王干事, "
-         "funding: '1000.00'}")
-    commit(clerk, forged("approve", pid, "applied", "midchecked", CLERK, "2025-05-20"))
+    clerk = forge_approval(dj, forge, "midchecked", "2025-05-20")
     assert any(f["field"] == "status" and f["rule"] == "replay" for f in found(dj, clerk, "audit"))
 
 
 def test_funding_raised_beyond_what_the_recorded_arguments_give(forge: Path, dj: Dj) -> None:
-    clerk = clone(forge, "clerk", CLERK)
-    pid = apply(dj, clerk)
-    edit(record(clerk, pid), "status: applied", "status: approved\napproval: {date: 2025-05-20, by: 王干事, "
-         "funding: '5000.00'}")
-    commit(clerk, forged("approve", pid, "applied", "approved", CLERK, "2025-05-20", {"funding": "1000.00"}))
+    clerk = forge_approval(dj, forge, "approved", "2025-05-20", "5000.00", {"funding": "1000.00"})
     assert [(f["field"], f["rule"]) for f in found(dj, clerk, "audit")] == [("approval", "replay")]
 
 
 def test_an_approval_dated_before_the_application(forge: Path, dj: Dj) -> None:
-    clerk = clone(forge, "clerk", CLERK)
-    pid = apply(dj, clerk)
-    edit(record(clerk, pid), "status: applied", "status: approved\napproval: {date: 2025-05-01, by: 王干事, "
-         "funding: '1000.00'}")
-    commit(clerk, forged("approve", pid, "applied", "approved", CLERK, "2025-05-01"))
+    clerk = forge_approval(dj, forge, "approved", "2025-05-01")
     found_now = found(dj, clerk, "audit")
     assert any(f["rule"] == "replay" and "早于" in f["message"] for f in found_now)
 
 
 def test_an_approval_dated_in_the_future(forge: Path, dj: Dj) -> None:
-    clerk = clone(forge, "clerk", CLERK)
-    pid = apply(dj, clerk)
-    edit(record(clerk, pid), "status: applied", "status: approved\napproval: {date: 2099-01-01, by: 王干事, "
-         "funding: '1000.00'}")
-    commit(clerk, forged("approve", pid, "applied", "approved", CLERK, "2099-01-01"))
+    clerk = forge_approval(dj, forge, "approved", "2099-01-01")
     assert any(f["rule"] == "replay" and "晚于今天" in f["message"] for f in found(dj, clerk, "audit"))
 
 
