@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLERK, DATA, Dj, git, make_repo
+from conftest import CLERK, DATA, Dj, clone, git
 
 SECRETARY = ("张书记", "zhang@jd.example")  # applicant of 机电学院党委
 
@@ -24,19 +24,10 @@ def _apply(dj: Dj, repo: Path) -> str:
 
 
 @pytest.fixture
-def collided(tmp_path: Path, dj: Dj) -> Path:
+def collided(forge: Path, dj: Dj) -> Path:
     """Two clones applied at once and both took 2025-机电-001; main has the first. Returns the second clone."""
-    seed = make_repo(tmp_path / "seed")
-    forge = tmp_path / "forge.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(forge))
-    git(seed, "push", "-q", str(forge), "main")
-    clones = []
-    for name, user in (("first", CLERK), ("second", SECRETARY)):  # different applicants, different files
-        where = tmp_path / name
-        git(tmp_path, "clone", "-q", str(forge), str(where))
-        git(where, "config", "user.name", user[0])
-        git(where, "config", "user.email", user[1])
-        clones.append(where)
+    # different applicants, so different files
+    clones = [clone(forge, forge.parent / name, user) for name, user in (("first", CLERK), ("second", SECRETARY))]
     assert _apply(dj, clones[0]) == _apply(dj, clones[1]) == "2025-机电-001"
     git(clones[0], "push", "-q", "origin", "main")
     git(clones[1], "switch", "-q", "-c", "late")
