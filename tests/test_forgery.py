@@ -599,3 +599,15 @@ def test_the_readme_onboarding_leaves_audit_green(tmp_path: Path, dj: Dj) -> Non
          "roles: [applicant]}\n")
     git(repo, "commit", "-q", "-am", "登记单位和人员")
     assert found(dj, repo, "audit") == []
+
+
+def test_a_reviewer_the_clerk_registers_in_the_same_pull_request_may_score_in_it(forge: Path, dj: Dj,
+                                                                                 approved: str) -> None:
+    clerk = _closed(forge, dj, approved)
+    git(clerk, "switch", "-q", "-c", "panel")
+    edit(clerk / "dj.yaml", "people:\n", "people:\n  - {name: 新评委, email: new@x.example, unit: 组织部, "
+         "roles: [reviewer]}\n")
+    commit(clerk, "登记新评委")
+    run(dj, clerk, "--as", "新评委 <new@x.example>", "score", approved, "--reviewer", "新评委",
+        *points("18", "18", "18", "18", "18"), "--date", "2026-06-10")
+    assert found(dj, clerk, "check", "--base", "origin/main") == []

@@ -32,22 +32,22 @@ def _is_guarded(path: str, config: Config | None) -> bool:
 
 
 def _config_findings(k: Commit, files: Sequence[gitrepo.FileChange]) -> list[Problem]:
-    if k.config is None or is_clerk(k.config, k.c.email):
+    if k.rules is None or is_clerk(k.rules, k.c.email):
         return []  # the repository's first commit, or a clerk's
     return [k.found(f.new_path or f.old_path, "", "config",
                     f"{f.new_path or f.old_path} 被 {k.c.author} <{k.c.email}> {'删除' if f.kind == 'D' else '修改'}；"
-                    f"配置、签名公钥、表格模板、schema 和 CI 文件只能由{clerks(k.config)}修改。") for f in files]
+                    f"配置、签名公钥、表格模板、schema 和 CI 文件只能由{clerks(k.rules)}修改。") for f in files]
 
 
 def _signature_findings(h: History, k: Commit, shown: str) -> list[Problem]:
-    assert k.config is not None
-    signers = h.objects.read(f"{k.rules_rev}:{k.config.allowed_signers}") if k.rules_rev else None
+    assert k.rules is not None
+    signers = h.objects.read(f"{k.rules_rev}:{k.rules.allowed_signers}") if k.rules_rev else None
     raw = h.objects.read(k.c.commit) or b""
     why = signing.verify(raw, signers, k.c.email.lower())
     if not why:
         return []
     return [k.found(shown, "", "signature", f"{why}；本仓库要求签名提交（require_signed），"
-                    f"请提交者 {k.c.author} 用在 {k.config.allowed_signers} 中登记的本人密钥签名后重新提交。")]
+                    f"请提交者 {k.c.author} 用在 {k.rules.allowed_signers} 中登记的本人密钥签名后重新提交。")]
 
 
 # --- merges ------------------------------------------------------------------------------
@@ -67,9 +67,9 @@ def _merge_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange]) 
             if f.new_blob == h.objects.oid(f"{other}:{path}") and f.old_blob == h.objects.oid(f"{fork}:{path}"):
                 continue  # only the other side changed it: its own commits are audited one by one
             if not is_record(path):
-                if not is_clerk(k.config, k.c.email):
+                if not is_clerk(k.rules, k.c.email):
                     out.append(k.found(path, "", "merge", f"合并提交 {k.c.commit[:7]}（{k.c.author}）改动了 {path}，"
-                                       f"与合并的两边都不同；配置只能由{clerks(k.config)}在普通提交中修改。"))
+                                       f"与合并的两边都不同；配置只能由{clerks(k.rules)}在普通提交中修改。"))
                 continue
             expected, why = _rebase(h, path, h.project(f.old_blob), fork, other)
             if why:
@@ -109,14 +109,14 @@ def _rebase(h: History, path: str, start: Project | str | None, fork: str, other
 def _findings(h: History, k: Commit) -> list[Problem]:
     c = k.c
     records = [f for f in c.files if is_record(f.old_path) or is_record(f.new_path)]
-    guarded = [f for f in c.files if f not in records and (_is_guarded(f.old_path, k.config)
-                                                           or _is_guarded(f.new_path, k.config))]
+    guarded = [f for f in c.files if f not in records and (_is_guarded(f.old_path, k.rules)
+                                                           or _is_guarded(f.new_path, k.rules))]
     if not records and not guarded:
         return []
     if len(c.parents) > 1:
         return _merge_findings(h, k, records + guarded)
     out = _config_findings(k, guarded) + record_findings(h, k, records)
-    if k.config is not None and k.config.require_signed:
+    if k.rules is not None and k.rules.require_signed:
         out += _signature_findings(h, k, (records + guarded)[0].new_path)
     return out
 
@@ -135,17 +135,17 @@ def verify(root: Path, revisions: Sequence[str], base: str | None = None,
         out: list[Problem] = []
         roots = 0
         for c in gitrepo.changes(root, revisions, _watched(watched_config), merges=True):
-            rules_rev = base or (c.parents[0] if c.parents else None)
-            config = fixed if base else h.config_at(rules_rev)
-            k = Commit(c, config, rules_rev)
+            parent = c.parents[0] if c.parents else None
+            k = Commit(c, h.config_at(parent), base or parent, fixed)
             if not c.parents:
                 roots += 1
                 if base or roots > 1:  # only the repository's own first commit starts from nothing
                     out.append(k.found(c.files[0].new_path if c.files else "", "", "root",
                                        f"提交 {c.commit[:7]}（{c.author}）是另一段历史的起点，不是由本仓库的历史而来；"
                                        f"请撤销并入它的合并。"))
-            out += _findings(h, k)
-            h.walked(c)
+            found_here = _findings(h, k)
+            h.walked(c, legal=not any(f.file == store.CONFIG_FILE for f in found_here))
+            out += found_here
         return out
 
 

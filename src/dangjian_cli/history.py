@@ -65,11 +65,19 @@ class History:
         result: Project | str = self._cached(f"p{oid}", parse)
         return result
 
-    def walked(self, c: gitrepo.CommitChanges) -> None:
-        """Remember the dj.yaml after `c`, so its children need not ask git (most histories are a line)."""
+    def walked(self, c: gitrepo.CommitChanges, legal: bool = True) -> None:
+        """Remember the dj.yaml after `c`, so its children need not ask git (most histories are a line).
+
+        An illegal change of dj.yaml (not by a clerk) is reported once and then ignored: the steps after
+        it are re-run under the dj.yaml from before it, so nobody acts on a role they granted themselves.
+        """
         changed = next((f for f in c.files if f.new_path == store.CONFIG_FILE or f.old_path == store.CONFIG_FILE),
                        None)
-        if changed is not None:
+        if changed is not None and not legal and c.parents:
+            parent = c.parents[0]
+            self._configs[c.commit] = (self._configs[parent] if parent in self._configs
+                                       else self.objects.oid(f"{parent}:{store.CONFIG_FILE}"))
+        elif changed is not None:
             self._configs[c.commit] = changed.new_blob if changed.new_path == store.CONFIG_FILE else None
         elif c.parents and c.parents[0] in self._configs:
             self._configs[c.commit] = self._configs[c.parents[0]]
@@ -116,8 +124,12 @@ def person_of(text: str) -> tuple[str, str] | None:
 class Commit:
     """A commit under audit: its trailers read once, the rules in force, and where findings go."""
 
-    def __init__(self, c: gitrepo.CommitChanges, config: Config | None, rules_rev: str | None) -> None:
+    def __init__(self, c: gitrepo.CommitChanges, config: Config | None, rules_rev: str | None,
+                 rules: Config | None = None) -> None:
+        # `config`: the dj.yaml a step is re-run under (its parent's); `rules`, read at `rules_rev`: who may
+        # change configuration and whether signatures are required (the target branch's, for a pull request).
         self.c, self.config, self.rules_rev = c, config, rules_rev
+        self.rules = rules if rules_rev is not None and rules is not None else config
         self.action = c.trailers.get("Dj-Action", "")
         actor = person_of(c.trailers.get("Dj-Actor", ""))
         self.actor = actor
