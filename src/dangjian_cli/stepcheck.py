@@ -60,8 +60,6 @@ def is_clerk(config: Config | None, email: str) -> bool:
     return person is not None and Role.clerk in person.roles
 
 
-
-
 def _identity_findings(k: Commit, shown: str) -> list[Problem]:
     """The author is the actor, or a clerk who entered the step for them (--as)."""
     if k.actor is None:
