@@ -12,27 +12,31 @@ import shutil
 import socket
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from dangjian_cli.errors import DjError
 
 LOCK_FILE = "dj.lock"
-_STRAYS = (".*.tmp", "projects/*/.*.tmp", "out/.dj-forms-*")  # store.atomic_write's, the forms' staging
+# store.atomic_write's temporary files where dj writes, and the staging folders of a step's forms.
+_STRAYS = (".*.tmp", "projects/*/.*.tmp", "schemas/.*.tmp", "out/.*.tmp", "out/*/.*.tmp", "out/.dj-forms-*")
 _STRAY_AGE = 60.0  # seconds: a temporary file this old belongs to no running step
+_GUARD_AGE = 5.0  # seconds: clearing a dead lock takes microseconds; a guard this old lost its clearer
+_held: set[Path] = set()  # locks this process holds, so a nested hold does not wait for itself
 
 
 def lock_path(root: Path) -> Path:
-    """`.git/dj.lock` (also in a worktree, whose .git is a file naming the real folder), else `.dj.lock`."""
-    dot_git = root / ".git"
-    if dot_git.is_dir():
-        return dot_git / LOCK_FILE
-    if dot_git.is_file():
-        text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
-        if text.startswith("gitdir:"):
-            folder = Path(text.removeprefix("gitdir:").strip())
-            return (folder if folder.is_absolute() else root / folder) / LOCK_FILE
+    """`dj.lock` in the git directory of the checkout holding `root`, else `.dj.lock` beside dj.yaml."""
+    for folder in (root, *root.parents):  # dj.yaml may sit in a subfolder of a bigger repository
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git / LOCK_FILE
+        if dot_git.is_file():  # a worktree: .git names its own folder inside the main repository's
+            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            if text.startswith("gitdir:"):
+                named = Path(text.removeprefix("gitdir:").strip())
+                return (named if named.is_absolute() else folder / named) / LOCK_FILE
     return root / f".{LOCK_FILE}"
 
 
@@ -41,7 +45,7 @@ def _holder(path: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) else None
+    return data if isinstance(data, dict) and isinstance(data.get("pid"), int) and data["pid"] > 0 else None
 
 
 def _alive(pid: int) -> bool:
@@ -55,13 +59,53 @@ def _alive(pid: int) -> bool:
 
 
 def _stale(path: Path, holder: dict[str, Any] | None) -> bool:
-    if holder is None:  # half written by a dj that died at once, or garbage: stale once it is old
+    if holder is None:  # being written this instant, or left half written or garbled: stale once it is old
         try:
             return time.time() - path.stat().st_mtime > 2
         except FileNotFoundError:
             return True
     same_host = holder.get("host") == socket.gethostname()
-    return same_host and not _alive(int(holder.get("pid", 0) or 0))
+    return same_host and not _alive(holder["pid"])
+
+
+def _clear_stale(path: Path) -> bool:
+    """Remove a dead dj's lock, one clearer at a time: two at once could remove the lock a third just took.
+
+    False when another dj is clearing it right now.
+    """
+    guard = path.with_name(f"{path.name}.clearing")
+    try:
+        os.close(os.open(guard, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        with suppress(FileNotFoundError):
+            if time.time() - guard.stat().st_mtime > _GUARD_AGE:
+                guard.unlink()
+        return False
+    try:
+        if _stale(path, _holder(path)):  # asked again under the guard: the lock may be a new one by now
+            path.unlink(missing_ok=True)
+    finally:
+        guard.unlink(missing_ok=True)
+    return True
+
+
+def _patience() -> float:
+    text = os.environ.get("DJ_LOCK_WAIT", "5")
+    try:
+        return max(float(text), 0.0)
+    except ValueError:
+        raise DjError(f"环境变量 DJ_LOCK_WAIT 应是等待的秒数（例如 5），现在是“{text}”；"
+                      "请改正或删除它后再试。") from None
+
+
+def _refusal(path: Path, holder: dict[str, Any] | None) -> DjError:
+    who = holder or {}
+    running = f"{who.get('command', '未知命令')}，进程 {who.get('pid', '?')}，开始于 {who.get('started', '?')}"
+    host = who.get("host")
+    if host and host != socket.gethostname():  # dj cannot see processes there, so cannot clear it itself
+        return DjError(f"另一个 dj 正在修改这个仓库（{running}，在电脑 {host} 上）；"
+                       f"请等它结束后再试，确定它已经不在运行时再删除 {path}。")
+    return DjError(f"另一个 dj 正在修改这个仓库（{running}）；请等它结束后再试。")
 
 
 def _clean_strays(root: Path) -> None:
@@ -80,8 +124,10 @@ def _clean_strays(root: Path) -> None:
 def hold(root: Path, command: str, wait: float | None = None) -> Iterator[None]:
     """Hold the checkout's lock while the block runs (the id is allocated, files written, the commit made)."""
     path = lock_path(root)
-    patience = float(os.environ.get("DJ_LOCK_WAIT", "5")) if wait is None else wait
-    deadline = time.monotonic() + patience
+    if path in _held:
+        yield
+        return
+    deadline = time.monotonic() + (_patience() if wait is None else wait)
     me = {"pid": os.getpid(), "host": socket.gethostname(), "command": command,
           "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     while True:
@@ -90,21 +136,21 @@ def hold(root: Path, command: str, wait: float | None = None) -> Iterator[None]:
         except FileExistsError:
             holder = _holder(path)
             if _stale(path, holder):
-                path.unlink(missing_ok=True)
+                if not _clear_stale(path):
+                    time.sleep(0.05)
                 continue
             if time.monotonic() >= deadline:
-                who = holder or {}
-                raise DjError(f"另一个 dj 正在修改这个仓库（{who.get('command', '未知命令')}，"
-                              f"进程 {who.get('pid', '?')}，开始于 {who.get('started', '?')}）；"
-                              f"请等它结束后再试。如果确定那个进程已经不在了，删除 {path} 即可。") from None
+                raise _refusal(path, holder) from None
             time.sleep(0.1)
             continue
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(me, f, ensure_ascii=False)
         break
+    _held.add(path)
     try:
         _clean_strays(root)
         yield
     finally:
+        _held.discard(path)
         if (_holder(path) or {}).get("pid") == os.getpid():
             path.unlink(missing_ok=True)

@@ -16,8 +16,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -267,21 +268,51 @@ def render_many(root: Path, config: Config, projects: Iterable[Project], out_dir
             for p in projects for form in available(p) if forms is None or form in forms]
     if len(jobs) <= 8:  # starting worker processes costs more than it saves
         return _collect(map(_render_one, jobs), progress)
-    pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_die_with_parent)
+    pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_start_worker, initargs=(os.getpid(),))
     try:
-        return _collect(pool.map(_render_one, jobs, chunksize=4), progress)
-    finally:  # also on Ctrl-C or SIGTERM: no worker is left rendering for nobody
+        with _terminate_as_exit():
+            return _collect(pool.map(_render_one, jobs, chunksize=4), progress)
+    finally:  # also on Ctrl-C or SIGTERM: the queued forms are dropped and no worker is left behind
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _die_with_parent() -> None:
-    """Linux: a worker gets SIGTERM when the dj that started it dies, even by SIGKILL."""
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM ends dj the way Ctrl-C does, through `finally`, instead of dying on the spot."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)
+
+
+def _start_worker(parent: int) -> None:
+    """A worker dies with the dj that started it, even when dj is killed with SIGKILL (Linux)."""
+    import signal
+
+    # A forked worker inherits dj's handlers: SIGTERM must end it, not become an error it reports and
+    # outlives; Ctrl-C reaches the whole process group, and dj itself then shuts the pool down.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         import ctypes
-        import signal
 
         pr_set_pdeathsig = 1
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        try:  # dj may have died before the request above was made
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            signal.raise_signal(signal.SIGTERM)
 
 
 def _collect(paths: Iterable[Path], progress: Callable[[Path], None] | None) -> list[Path]:
