@@ -455,7 +455,8 @@ def renumber(session: Session, project_id: str, *, base: str | None = None, forc
              on: dt.date | None = None) -> Outcome:
     """Give a project the next free number (free here and, with `base`, on that branch too): one commit.
 
-    It is a real collision when `base` holds a different file at this project's path.
+    It is a real collision when `base` holds a different file at this project's path, one it added
+    since the branches split: a file both sides already had is this same project, changed since.
     """
     _refuse_dirty(session, project_id)
     before = store.load_project(session.root, project_id)
@@ -467,7 +468,9 @@ def renumber(session: Session, project_id: str, *, base: str | None = None, forc
         theirs = gitrepo.files_at(session.root, target, folder)
         taken = [Path(p).stem for p in theirs]
         path = store.display(store.project_path(session.root, project_id), session.root)
-        collided = path in theirs and theirs[path] != gitrepo.file_at(session.root, "HEAD", path)
+        fork = gitrepo.merge_base(session.root, "HEAD", target)
+        collided = (path in theirs and theirs[path] != gitrepo.file_at(session.root, "HEAD", path)
+                    and (fork is None or gitrepo.file_at(session.root, fork, path) is None))
     new_id = store.next_id(session.root, before.cycle, project_id.split("-")[1], taken)
     args = {"from": project_id, "id": new_id, "collided": collided, "force": force}
     after = replay.run("renumber", before, _context(session, on), args)

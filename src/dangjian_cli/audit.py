@@ -122,12 +122,13 @@ def _findings(h: History, k: Commit) -> list[Problem]:
 
 
 def _watched(config: Config | None) -> list[str]:
-    return [store.PROJECTS_DIR, store.CONFIG_FILE, "templates", "schemas", *_CI_FILES,
-            config.allowed_signers if config else "allowed_signers"]
+    # The default signers file always, and HEAD's: a key slipped in before the file moved still shows.
+    return list(dict.fromkeys([store.PROJECTS_DIR, store.CONFIG_FILE, "templates", "schemas", *_CI_FILES,
+                               "allowed_signers", config.allowed_signers if config else "allowed_signers"]))
 
 
 def verify(root: Path, revisions: Sequence[str], base: str | None = None,
-           watched_config: Config | None = None) -> list[Problem]:
+           watched_config: Config | None = None, fork: str | None = None) -> list[Problem]:
     """Check each commit of `revisions` against the rules before it (or always `base`'s rules)."""
     with gitrepo.Objects(root) as objects:
         h = History(root, objects)
@@ -137,6 +138,7 @@ def verify(root: Path, revisions: Sequence[str], base: str | None = None,
         for c in gitrepo.changes(root, revisions, _watched(watched_config), merges=True):
             parent = c.parents[0] if c.parents else None
             k = Commit(c, h.config_at(parent), base or parent, fixed)
+            k.fork = fork
             if not c.parents:
                 roots += 1
                 if base or roots > 1:  # only the repository's own first commit starts from nothing
@@ -146,7 +148,27 @@ def verify(root: Path, revisions: Sequence[str], base: str | None = None,
             found_here = _findings(h, k)
             h.walked(c, legal=not any(f.file == store.CONFIG_FILE for f in found_here))
             out += found_here
+        for merge, parents in gitrepo.merges(root, revisions):
+            out += _dropped_findings(h, merge, parents)
         return out
+
+
+def _dropped_findings(h: History, merge: str, parents: Sequence[str]) -> list[Problem]:
+    """A merge that keeps its first parent's record and silently drops the other side's steps (`-s ours`)."""
+    out = []
+    for other in parents[1:]:
+        fork = gitrepo.merge_base(h.root, parents[0], other)
+        if fork is None:
+            continue  # reported as an unrelated history
+        for path in gitrepo.changed_paths(h.root, fork, other, store.PROJECTS_DIR):
+            kept, theirs = h.objects.oid(f"{merge}:{path}"), h.objects.oid(f"{other}:{path}")
+            if kept == theirs or kept != h.objects.oid(f"{parents[0]}:{path}"):
+                continue  # taken over, or changed by the merge itself: checked against the first parent
+            expected, why = _rebase(h, path, h.project(kept), fork, other)
+            if why or expected != h.project(kept):
+                out.append(found(path, "", "merge", f"合并提交 {merge[:7]} 保留了一边的记录，丢掉了另一边"
+                                 f"（{other[:7]}）已经办理的步骤；请撤销该合并，正常合并后再提交。", merge))
+    return out
 
 
 def audit(root: Path, since: str | None = None) -> list[Problem]:
@@ -170,7 +192,7 @@ def check_base(root: Path, base: str) -> list[Problem]:
         raise DjError(f"本分支与 {base} 没有共同的历史，不是从数据仓库克隆出来的；请从 {base} 重新建分支后再办理。")
     if gitrepo.file_at(root, target, store.CONFIG_FILE) is None:
         raise DjError(f"{base} 上没有 {store.CONFIG_FILE}；请确认 --base 指向数据仓库的主分支。")
-    out = verify(root, [f"{fork}..HEAD"], base=target, watched_config=_head_config(root))
+    out = verify(root, [f"{fork}..HEAD"], base=target, watched_config=_head_config(root), fork=fork)
     return out + list(_duplicate_ids(root, base, target, fork)) + _overtaken(root, base, target, fork)
 
 

@@ -27,10 +27,13 @@ def _git(root: Path, *args: str, input: str | None = None, env: dict[str, str] |
         env={**os.environ, **(env or {})},
     )
     if check and result.returncode != 0:
-        if "index.lock" in result.stderr:
+        if "index.lock" in result.stderr or "Another git process" in result.stderr:
             # git's own advice ("remove the file manually") is wrong while the other process still runs.
-            raise DjError(f"另一个 git 或 dj 进程正在使用这个仓库（{root / '.git' / 'index.lock'} 存在）；"
-                          f"请等它结束后再试。如果确定没有 git 或 dj 在运行，再删除该文件。")
+            # git names the file in quotes; that is also right in a worktree, whose index lives elsewhere.
+            named = [part for part in result.stderr.split("'") if part.endswith("index.lock")]
+            where = named[0] if named else str(root / ".git" / "index.lock")
+            raise DjError(f"另一个 git 或 dj 进程正在使用这个仓库（{where} 存在）；"
+                          f"请等它结束后再试，确定没有 git 或 dj 在运行时再删除该文件。")
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise DjError(f"git {args[0]} 失败：{detail[-1] if detail else '未知原因'}；请检查仓库状态后再试。")
     return result
@@ -107,6 +110,7 @@ class LogEntry:
     subject: str
     trailers: dict[str, str]
     blob: str  # the file's version after this commit ('' when the commit deleted it)
+    path: Path | None = None  # the file the commit touched: the old number's, before a renumbering
 
 
 def history(root: Path, path: Path, until: str = "HEAD") -> list[LogEntry]:
@@ -123,25 +127,33 @@ def history(root: Path, path: Path, until: str = "HEAD") -> list[LogEntry]:
         head, _, raw = record.partition("\n")
         parts = head.split(_FIELD)
         values = {k: v.strip() for k, v in zip(TRAILERS, parts[5:], strict=False) if v.strip()}
-        blobs = [line.split()[3] for line in raw.splitlines() if line.startswith(":")]
-        blob = blobs[-1] if blobs and blobs[-1] != _ZERO else ""
-        entries.append(LogEntry(parts[0], parts[1], parts[2], parts[3], parts[4], values, blob))
-    renumbered = entries[-1] if entries and entries[-1].trailers.get("Dj-Action") == "renumber" else None
-    old_id = _renumbered_from(renumbered.trailers) if renumbered else ""
-    if renumbered and old_id:
-        # projects/<cycle>/<id>.yaml: the old number's file, up to the commit before the renumbering
-        entries += history(root, path.parent.parent / old_id[:4] / f"{old_id}.yaml", f"{renumbered.commit}^")
+        lines = [line.split() for line in raw.splitlines() if line.startswith(":")]
+        blob = lines[-1][3] if lines and lines[-1][3] != _ZERO else ""
+        entries.append(LogEntry(parts[0], parts[1], parts[2], parts[3], parts[4], values, blob, path))
+        if values.get("Dj-Action") == "renumber" and lines and lines[-1][4] == "A":
+            # The file was born here: what the path held before is another life. Go on under the old number.
+            old = _renumbered_from(root, entries[-1], path)
+            return entries + (history(root, old, f"{parts[0]}^") if old else [])
     return entries
 
 
-def _renumbered_from(trailers: dict[str, str]) -> str:
+def _renumbered_from(root: Path, renumbering: LogEntry, path: Path) -> Path | None:
+    """The project file a renumbering commit moved to `path`: the one it deleted, named by its Dj-Args."""
     import json
 
+    # Not --follow: its guess by similarity would also follow hand renames and unrelated look-alikes.
+    projects = path.parent.parent
+    out = _git(root, "diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--name-status", "--relative",
+               renumbering.commit, "--", str(projects)).stdout.split("\0")
+    deleted = [projects / Path(name).parent.name / Path(name).name
+               for kind, name in zip(out[::2], out[1::2], strict=False) if kind == "D"]
     try:
-        old = json.loads(trailers.get("Dj-Args", "") or "{}").get("from", "")
+        claimed = json.loads(renumbering.trailers.get("Dj-Args") or "{}").get("from")
     except (ValueError, AttributeError):
-        return ""
-    return old if isinstance(old, str) and "/" not in old and "\\" not in old and ".." not in old else ""
+        claimed = None
+    if isinstance(claimed, str):
+        return next((p for p in deleted if p.stem == claimed), None)
+    return deleted[0] if len(deleted) == 1 else None  # an older dj's renumbering, without Dj-Args
 
 
 def renumbered_to(root: Path, old_id: str) -> str | None:
@@ -205,6 +217,12 @@ def merge_base(root: Path, a: str, b: str) -> str | None:
     """The common ancestor of two revisions, or None when their histories never met."""
     result = _git(root, "merge-base", a, b, check=False)
     return result.stdout.strip() if result.returncode == 0 else None
+
+
+def merges(root: Path, revisions: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Every merge commit of `revisions` with its parents, first parent first."""
+    out = _git(root, "rev-list", "--merges", "--parents", *revisions).stdout
+    return [(ids[0], ids[1:]) for ids in (line.split() for line in out.splitlines()) if ids]
 
 
 def changed_paths(root: Path, a: str, b: str, folder: str) -> list[str]:

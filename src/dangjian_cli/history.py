@@ -130,12 +130,15 @@ class Commit:
         # change configuration and whether signatures are required (the target branch's, for a pull request).
         self.c, self.config, self.rules_rev = c, config, rules_rev
         self.rules = rules if rules_rev is not None and rules is not None else config
+        self.fork: str | None = None  # for a pull request: where it left the target branch
         self.action = c.trailers.get("Dj-Action", "")
         actor = person_of(c.trailers.get("Dj-Actor", ""))
         self.actor = actor
         person = config.person(actor[1]) if config and actor else None
         self.ctx_actor = Actor(actor[0], actor[1], person) if actor else None
-        self.today = dt.date.fromisoformat(c.committed[:10]) if c.committed else dt.date.today()
+        # A step cannot be dated after its commit; nor can a commit be dated after today (its date is forgeable).
+        committed = dt.date.fromisoformat(c.committed[:10]) if c.committed else dt.date.today()
+        self.today = min(committed, dt.date.today())
         try:
             self.args: dict[str, Any] = json.loads(c.trailers.get("Dj-Args", "") or "{}")
         except ValueError:

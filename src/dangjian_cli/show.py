@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +84,15 @@ def _pairs(project: Project) -> list[tuple[str, str]]:
     return rows
 
 
-def describe(project: Project) -> Any:
+def describe(project: Project, former: Sequence[str] = ()) -> Any:
+    """The project's card; `former` are the numbers it had before dj renumbered it, oldest first."""
     table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    for label, value in _pairs(project):
+    rows = _pairs(project)
+    if former:
+        rows.insert(1, ("原编号", "、".join(former) + "（已重新编号）"))
+    for label, value in rows:
         table.add_row(label, value)
     steps = workflow.possible(project)
     if steps:
@@ -107,6 +112,14 @@ def _label(status: str) -> str:
         return status
 
 
+def former_ids(root: Path, project_id: str) -> list[str]:
+    """The numbers the project had before dj renumbered it, oldest first (empty outside git)."""
+    if not gitrepo.is_repo(root) or not gitrepo.has_head(root):
+        return []
+    paths = [e.path for e in gitrepo.history(root, store.project_path(root, project_id)) if e.path is not None]
+    return [stem for stem in dict.fromkeys(p.stem for p in reversed(paths)) if stem != project_id]
+
+
 def history_table(root: Path, project_id: str) -> Table:
     path = store.project_path(root, project_id)
     table = Table(title=f"{project_id} 的办理记录（来自 git 历史）")
@@ -116,9 +129,8 @@ def history_table(root: Path, project_id: str) -> Table:
         t = e.trailers
         action = t.get("Dj-Action")
         label = workflow.TRANSITIONS[action].label if action in workflow.TRANSITIONS else "手工修改"
-        then = t.get("Dj-Project", project_id)
-        if action != "renumber" and project_id not in then:
-            label += f"（原编号 {then}）"
+        if e.path is not None and e.path.stem != project_id:
+            label += f"（原编号 {e.path.stem}）"
         who = t.get("Dj-Actor", f"{e.author} <{e.email}>").split(" <")[0]
         if "Dj-Entered-By" in t:
             who += f"（{t['Dj-Entered-By'].split(' <')[0]} 代录）"

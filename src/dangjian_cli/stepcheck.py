@@ -144,8 +144,30 @@ def _step_findings(h: History, k: Commit, f: gitrepo.FileChange, t: Transition) 
     elif f.kind == "A" and k.action != "apply":
         return [*out, k.found(shown, "", "new-record", f"新项目文件只能由 dj apply 或 dj promote 建立，"
                               f"而提交自称“{t.label}”；{who_may(TRANSITIONS['apply'], k.config)}。")]
+    if f.kind == "A" and k.config is not None:
+        out += _number_findings(k, shown, new)
+    if k.action == "renumber" and k.args.get("collided") and k.fork and k.rules_rev:
+        # A real collision: the target branch holds another project at the old path, added since the fork.
+        taken = h.objects.oid(f"{k.rules_rev}:{f.old_path}") is not None
+        if not taken or h.objects.oid(f"{k.fork}:{f.old_path}") is not None:
+            what = "就是这个项目本身" if taken else "并不存在"
+            out.append(k.found(shown, "id", "replay", f"重新编号的提交称编号与目标分支冲突，但目标分支上的 "
+                               f"{f.old_path} {what}；没有冲突时，只有组织部干事可以对尚未立项的项目"
+                               f"用 dj renumber --force 改号。"))
     expected, refused = rerun(k, t, before, new, shown)
     return out + refused + (_compare(k, shown, t, expected, new) if expected is not None else [])
+
+
+def _number_findings(k: Commit, shown: str, new: Project) -> list[Problem]:
+    """dj numbers a new project 年度-单位代码-序号 from the dj.yaml of the day: cycle and unit code must fit."""
+    assert k.config is not None
+    unit = k.config.unit(new.unit)
+    prefix = f"{k.config.cycle}-{unit.code if unit else '?'}-"
+    number = new.id.removeprefix(prefix)
+    if new.id.startswith(prefix) and number.isdigit() and len(number) >= 3:
+        return []
+    return [k.found(shown, "id", "replay", f"编号 {new.id} 不是 dj 会给的编号：当时的年度和{new.unit}的单位代码"
+                    f"应得到 {prefix}NNN；{who_may(TRANSITIONS['apply'], k.config)}。")]
 
 
 def _hand_findings(h: History, k: Commit, f: gitrepo.FileChange) -> list[Problem]:
@@ -160,6 +182,14 @@ def _hand_findings(h: History, k: Commit, f: gitrepo.FileChange) -> list[Problem
     changed = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
     out = [k.found(shown, key, "hand-edit", f"流程字段被 {who} 手工修改；{who_may_write(key, k.config)}。")
            for key in changed if key not in _FREE]
+    moved = [key for key in changed if key in ("unit", "branch")]
+    person = k.config.person(k.c.email) if k.config else None
+    if moved and str(old.get("status")) in _UNDECIDED and not is_clerk(k.config, k.c.email) and (
+            person is None or person.unit != new.get("unit")
+            or (person.branches and new.get("branch") not in person.branches)):
+        out += [k.found(shown, key, "hand-edit", f"{who} 把申报改到了{new.get('unit')}（{new.get('branch')}），"
+                        f"而他不是该单位的申报人；申报只能由本单位的申报人或{clerks(k.config)}办理。")
+                for key in moved]
     if str(old.get("status")) not in _UNDECIDED and not is_clerk(k.config, k.c.email):
         out += [k.found(shown, key, "hand-edit", f"项目已有决定（{old.get('status')}），{who} 却手工改了 {key}"
                         f"（这会改变回避、名额、实施期限或验收的依据）；"

@@ -417,21 +417,24 @@ def terminate(project: Project, ctx: Context, *, reason: str) -> Project:
 def renumber(project: Project, ctx: Context, new_id: str, *, collided: bool = False, force: bool = False) -> Project:
     """A new number when the id collides with the target branch (two clones applied at once and took the same one).
 
-    Without a collision only a clerk may renumber, with `force`, and only a project never decided,
-    so no signed form or decision ever changes its number for nothing.
+    Without a collision only a clerk may renumber, with `force`, and only a project never decided:
+    a decided project's number is printed on signed forms and decisions, so it changes for nothing else.
     """
     begin(project, "renumber", ctx)
-    undecided = project.status in (S.applied, S.draft) and not (project.approval or project.rejection)
+    decided = (project.status not in (S.applied, S.draft)
+               or any((project.approval, project.rejection, project.termination, project.result)))
     clerk = ctx.actor.has(frozenset({Role.clerk}))
-    if not collided and not (force and clerk and undecided):
-        how = ("如确需改号，请组织部干事加 --force" if undecided and not clerk else
-               "请加 --force 确认" if undecided else "已有决定的项目只在编号确实冲突时才能改号")
-        raise DjError(f"项目 {project.id} 的编号与目标分支没有冲突，不需要重新编号；{how}。"
-                      f"两处同时申报时，请用 dj renumber {project.id} --base origin/main。")
-    if not clerk and not undecided:
+    if not collided and decided:
+        raise DjError(f"项目 {project.id} 已有决定（{project.status.label}），编号与目标分支没有冲突就不能改号；"
+                      f"如与另一处的申报撞号，请在本分支运行 dj renumber {project.id} --base origin/main。")
+    if not collided and not (force and clerk):
+        how = "请加 --force" if clerk else "请由组织部干事加 --force"
+        raise DjError(f"项目 {project.id} 的编号与目标分支没有冲突，不需要重新编号；两处同时申报撞号时请用 "
+                      f"dj renumber {project.id} --base origin/main，确需给尚未立项的项目改号{how}。")
+    if decided and not clerk:
         raise DjError(f"项目 {project.id} 已有决定（{project.status.label}），申报人不能再改编号；请组织部干事办理。")
     if new_id[:4] != project.cycle:
-        raise DjError(f"新编号 {new_id} 与项目年度 {project.cycle} 不符。")
+        raise DjError(f"新编号 {new_id} 与项目年度 {project.cycle} 不符；请检查编号。")
     return update(project, id=new_id)
 
 

@@ -188,6 +188,8 @@ def verify_form(
     current = record_blob(root, project_id).startswith(wanted)
     step = workflow.TRANSITIONS.get(first.trailers.get("Dj-Action", ""))
     action = step.label if step else "手工修改"
-    say(f"核对通过：这份表格依据 {project_id} 在提交 {first.commit[:7]}（{first.committed[:10]}，{action}，"
+    then = first.path.stem if first.path is not None else project_id
+    under = project_id if then == project_id else f"{then}（现编号 {project_id}）"
+    say(f"核对通过：这份表格依据 {under} 在提交 {first.commit[:7]}（{first.committed[:10]}，{action}，"
          f"{first.author}）后的记录。")
     say("这是记录的当前版本。" if current else "记录此后已有改动，这份表格不是最新版本；可用 dj render 重新生成。")

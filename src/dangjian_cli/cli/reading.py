@@ -85,9 +85,9 @@ def show(ctx: typer.Context, project_id: IdArg, as_json: JsonOpt = False, repo: 
     if as_json:
         say(json.dumps(record_json(project), ensure_ascii=False, indent=2))
         return
-    from dangjian_cli.show import describe
+    from dangjian_cli.show import describe, former_ids
 
-    rich_console().print(describe(project))
+    rich_console().print(describe(project, former_ids(root, project.id)))
 
 
 @app.command()

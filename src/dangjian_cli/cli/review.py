@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +25,17 @@ from dangjian_cli.cli.base import (
     session_of,
 )
 from dangjian_cli.errors import EXIT_ERROR, DjError
+
+
+def _history_root(ctx: typer.Context, repo: Path | None) -> Path:
+    """The repository to check: also one whose dj.yaml a commit deleted, so that the deletion is a finding."""
+    try:
+        return root_of(ctx, repo)
+    except DjError:
+        where = repo or (ctx.obj or {}).get("repo") or Path.cwd()
+        if gitrepo.is_repo(where) and gitrepo.has_head(where):
+            return Path(where).resolve()
+        raise
 
 
 def _report_findings(findings: list[Any], as_json: bool, passed: str) -> None:
@@ -57,7 +69,7 @@ def check(
     """
     from dangjian_cli.checks import check_repository
 
-    root = root_of(ctx, repo)
+    root = _history_root(ctx, repo) if base is not None else root_of(ctx, repo)
     problems: list[Any] = check_repository(root)
     if base is not None:
         from dangjian_cli.audit import check_base
@@ -82,7 +94,7 @@ def audit(
     """
     from dangjian_cli.audit import audit as run_audit
 
-    root = root_of(ctx, repo)
+    root = _history_root(ctx, repo)
     if not gitrepo.is_repo(root):
         raise DjError(f"{root} 不是 git 仓库，没有历史可以核查；请在数据仓库的 git 克隆中运行。")
     findings = run_audit(root, since)
