@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLERK, DATA, Dj, git, make_repo, points
+import conftest
+from conftest import CLERK, DATA, Dj, git, points
 
 SECRETARY = ("张书记", "zhang@jd.example")  # applicant of 机电学院党委
 APPROVER = ("李部长", "li@zzb.example")
@@ -57,21 +58,9 @@ def _no_forms(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- the forge and the people at it ------------------------------------------------------------
 
 
-@pytest.fixture
-def forge(tmp_path: Path) -> Path:
-    """A bare repository whose main holds the test dj.yaml, committed by the clerk."""
-    seed = make_repo(tmp_path / "seed")
-    bare = tmp_path / "forge.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    git(seed, "push", "-q", str(bare), "main")
-    return bare
-
-
 def clone(forge: Path, name: str, user: tuple[str, str]) -> Path:
-    where = forge.parent / name
-    git(forge.parent, "clone", "-q", str(forge), str(where))
-    be(where, user)
-    return where
+    """`forge` is conftest's: a bare repository whose main holds the test dj.yaml."""
+    return conftest.clone(forge, forge.parent / name, user)
 
 
 def be(repo: Path, user: tuple[str, str]) -> None:
