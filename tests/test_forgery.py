@@ -611,3 +611,20 @@ def test_a_reviewer_the_clerk_registers_in_the_same_pull_request_may_score_in_it
     run(dj, clerk, "--as", "新评委 <new@x.example>", "score", approved, "--reviewer", "新评委",
         *points("18", "18", "18", "18", "18"), "--date", "2026-06-10")
     assert found(dj, clerk, "check", "--base", "origin/main") == []
+
+
+def test_an_approver_removed_on_main_cannot_approve_from_an_old_clone(forge: Path, dj: Dj) -> None:
+    old = clone(forge, "old-clone", APPROVER)  # cloned while 李部长 was still an approver
+    secretary = clone(forge, "removed-sec", SECRETARY)
+    pid = apply(dj, secretary)
+    git(secretary, "push", "-q", "origin", "main")
+    clerk = clone(forge, "remover", CLERK)
+    edit(clerk / "dj.yaml", "  - {name: 李部长, email: li@zzb.example, unit: 组织部, roles: [approver]}\n", "")
+    commit(clerk, "李部长调离")
+    git(clerk, "push", "-q", "origin", "main")
+    git(old, "pull", "-q", "--no-rebase", "origin", "main")
+    git(old, "reset", "-q", "--hard", "HEAD~1")  # back to before the removal, the application present
+    run(dj, old, "approve", pid, "--date", "2025-05-20")
+    git(old, "fetch", "-q", "origin")
+    found_now = found(dj, old, "check", "--base", "origin/main")
+    assert [(f["rule"], "撤销" in f["message"]) for f in found_now] == [("role", True)]

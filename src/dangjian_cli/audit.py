@@ -133,12 +133,13 @@ def verify(root: Path, revisions: Sequence[str], base: str | None = None,
     with gitrepo.Objects(root) as objects:
         h = History(root, objects)
         fixed = h.config_at(base) if base else None
+        fork_config = h.config_at(fork) if fork else None
         out: list[Problem] = []
         roots = 0
         for c in gitrepo.changes(root, revisions, _watched(watched_config), merges=True):
             parent = c.parents[0] if c.parents else None
             k = Commit(c, h.config_at(parent), base or parent, fixed)
-            k.fork = fork
+            k.fork, k.fork_config = fork, fork_config
             if not c.parents:
                 roots += 1
                 if base or roots > 1:  # only the repository's own first commit starts from nothing

@@ -131,6 +131,7 @@ class Commit:
         self.c, self.config, self.rules_rev = c, config, rules_rev
         self.rules = rules if rules_rev is not None and rules is not None else config
         self.fork: str | None = None  # for a pull request: where it left the target branch
+        self.fork_config: Config | None = None  # and the dj.yaml there
         self.action = c.trailers.get("Dj-Action", "")
         actor = person_of(c.trailers.get("Dj-Actor", ""))
         self.actor = actor

@@ -117,12 +117,22 @@ def rerun(k: Commit, t: Transition, before: Project | None, after: Project, show
     if t.roles and not ctx.actor.has(t.roles):
         return None, [k.found(shown, "", "role", f"{ctx.actor} 在当时的 dj.yaml 中没有相应角色，不能办理{t.label}；"
                               f"{who_may(t, k.config)}。")]
+    if k.fork_config is not None and k.rules is not None and _revoked(k, t, ctx.actor.email):
+        return None, [k.found(shown, "", "role", f"{ctx.actor} 的{t.label}角色已在目标分支的 dj.yaml 中被撤销"
+                              f"（本分支是在撤销之前分出的）；{who_may(t, k.rules)}。")]
     try:
         return replay.run(k.action, before, ctx, replay.read_back(k.action, after, k.args)), []
     except (DjError, KeyError, ValueError, TypeError, ArithmeticError) as e:
         why = e.message if isinstance(e, DjError) else f"提交记录的参数（Dj-Args）不完整或有误（{e}）"
         return None, [k.found(shown, "status", "replay", f"按当时的规则重做“{t.label}”（{k.action}）会被 dj 拒绝：{why}"
                               f"；{who_may(t, k.config)}。")]
+
+
+def _revoked(k: Commit, t: Transition, email: str) -> bool:
+    """A pull request: the actor held the role where the branch left main, and main has since taken it away."""
+    assert k.fork_config is not None and k.rules is not None
+    then, now = k.fork_config.person(email), k.rules.person(email)
+    return bool(then and t.roles & set(then.roles)) and not (now and t.roles & set(now.roles))
 
 
 def _step_findings(h: History, k: Commit, f: gitrepo.FileChange, t: Transition) -> list[Problem]:
