@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dangjian_cli import awards, gitrepo, replay, store, workflow
-from dangjian_cli.config import PRESETS, Config, Person, Role, Rubric, preset_text
+from dangjian_cli.config import PRESETS, Config, Person, Role, Rubric, name_email, preset_text
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, Status
 from dangjian_cli.scoring import Placing
@@ -62,22 +62,19 @@ class SheetRow:
     comment: str = ""
 
 
-_AS = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
-
-
 def parse_name_email(text: str, option: str) -> tuple[str, str]:
-    m = _AS.match(text)
-    if m is None:
+    person = name_email(text)
+    if person is None:
         raise DjError(f"{option} 的写法不对（“{text}”）；"
                       f"请写成 {option} \"姓名 <邮箱>\"，例如 \"王干事 <wang@zzb.example>\"。")
-    return m.group("name"), m.group("email")
+    return person
 
 
 def parse_person(text: str, config: Config) -> Actor:
     """`姓名 <email>`, or a bare e-mail or name already listed in dj.yaml's people."""
-    m = _AS.match(text)
-    if m:
-        name, email = m.group("name"), m.group("email")
+    written = name_email(text)
+    if written:
+        name, email = written
         return Actor(name, email, config.person(email))
     person = config.person(text.strip())
     if person is None:

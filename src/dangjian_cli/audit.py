@@ -58,7 +58,7 @@ def _merge_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange]) 
     first, others = k.c.parents[0], k.c.parents[1:]
     out: list[Problem] = []
     for other in others:
-        fork = gitrepo.merge_base(h.root, first, other)
+        fork = h.fork(first, other)
         if fork is None:
             return [k.found(files[0].new_path, "", "merge", f"合并提交 {k.c.commit[:7]}（{k.c.author}）并入了一段"
                             f"与本仓库没有共同起点的历史；请撤销该合并。")]
@@ -77,7 +77,7 @@ def _merge_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange]) 
                                    f"已经变化的项目：{why}；请撤销该合并，按主线上的记录用 dj 重新办理。"))
             elif h.project(f.new_blob) != expected:
                 out.append(k.found(path, "", "merge", f"合并提交 {k.c.commit[:7]}（{k.c.author}）中的 {path} 不等于"
-                                   f"把另一边的步骤在主线上重做的结果；合并时手工改动了记录。"
+                                   f"把另一边的步骤在主线上重做的结果；合并时手工改动了记录；"
                                    f"请撤销该合并，用 dj 重新办理。"))
     return out
 
@@ -158,7 +158,7 @@ def _dropped_findings(h: History, merge: str, parents: Sequence[str]) -> list[Pr
     """A merge that keeps its first parent's record and silently drops the other side's steps (`-s ours`)."""
     out = []
     for other in parents[1:]:
-        fork = gitrepo.merge_base(h.root, parents[0], other)
+        fork = h.fork(parents[0], other)
         if fork is None:
             continue  # reported as an unrelated history
         for path in gitrepo.changed_paths(h.root, fork, other, store.PROJECTS_DIR):

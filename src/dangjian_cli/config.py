@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from enum import StrEnum
 from importlib import resources
@@ -59,6 +60,15 @@ class Unit(Record):
     )
     kind: str = Field(default="", title="单位类别", description="如 college、department、township")
     branches: list[str] = Field(default_factory=list, title="所属党支部")
+
+
+_NAME_EMAIL = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>\s*$")
+
+
+def name_email(text: str) -> tuple[str, str] | None:
+    """`姓名 <email>` as git and dj's trailers write a person, or None when it is not that."""
+    m = _NAME_EMAIL.match(text)
+    return (m.group("name"), m.group("email")) if m else None
 
 
 class Person(Record):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -139,8 +140,6 @@ def history(root: Path, path: Path, until: str = "HEAD") -> list[LogEntry]:
 
 def _renumbered_from(root: Path, renumbering: LogEntry, path: Path) -> Path | None:
     """The project file a renumbering commit moved to `path`: the one it deleted, named by its Dj-Args."""
-    import json
-
     # Not --follow: its guess by similarity would also follow hand renames and unrelated look-alikes.
     projects = path.parent.parent
     out = _git(root, "diff-tree", "-r", "-z", "--no-commit-id", "--no-renames", "--name-status", "--relative",

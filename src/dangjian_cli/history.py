@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from dangjian_cli import gitrepo, store
 from dangjian_cli.checks import Problem
-from dangjian_cli.config import Config
+from dangjian_cli.config import Config, name_email
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, explain
 from dangjian_cli.workflow import Actor, Context
@@ -65,6 +65,12 @@ class History:
         result: Project | str = self._cached(f"p{oid}", parse)
         return result
 
+    def fork(self, a: str, b: str) -> str | None:
+        """Where two revisions parted (asked of git once per pair: a merge needs it twice)."""
+        key = f"f{a}{b}"
+        found: str | None = self._cached(key, lambda: gitrepo.merge_base(self.root, a, b))
+        return found
+
     def walked(self, c: gitrepo.CommitChanges, legal: bool = True) -> None:
         """Remember the dj.yaml after `c`, so its children need not ask git (most histories are a line).
 
@@ -112,10 +118,9 @@ def record_path(project_id: str) -> str:
 
 
 def person_of(text: str) -> tuple[str, str] | None:
-    name, sep, rest = text.partition("<")
-    email = rest.rstrip().removesuffix(">").strip()
-    return (name.strip(), email.lower()) if sep and name.strip() and "@" in email and rest.strip().endswith(">") \
-        else None
+    """A trailer's `姓名 <email>`, the e-mail lower-cased for comparison."""
+    person = name_email(text)
+    return (person[0], person[1].lower()) if person else None
 
 
 # --- one commit ------------------------------------------------------------------------

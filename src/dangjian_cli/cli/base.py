@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from dangjian_cli import __version__, actions, store
+from dangjian_cli import __version__, actions, gitrepo, store
 from dangjian_cli.errors import EXIT_ERROR, DjError
 from dangjian_cli.model import Project
 
@@ -127,8 +127,6 @@ def root_of(ctx: typer.Context, repo: Path | None) -> Path:
 
 def current_id(root: Path, project_id: str) -> str:
     """The id a project has now: an old number that dj renumbered leads to the new one, with a note."""
-    from dangjian_cli import gitrepo
-
     if store.project_path(root, project_id).exists() or not gitrepo.is_repo(root):
         return project_id
     new = gitrepo.renumbered_to(root, project_id)
