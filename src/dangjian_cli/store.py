@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from dangjian_cli import yamlio
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import ID_RE, SCHEMA_VERSION, Project, SchemaVersioned, explain
@@ -25,42 +25,6 @@ SCHEMAS_DIR = "schemas"
 MODELINE = "# yaml-language-server: $schema="
 
 M = TypeVar("M", bound=BaseModel)
-
-_PLAIN_TAGS = {
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:seq",
-    "tag:yaml.org,2002:map",
-}
-_Base: type = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-
-
-class _StrictLoader(_Base):  # type: ignore[misc]
-    """Every scalar stays a string; no tags, no aliases, no duplicate keys."""
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise _Refused(node, "不允许使用锚点引用（*别名）")
-        if node.tag not in _PLAIN_TAGS:
-            raise _Refused(node, f"不允许使用 YAML 标签 {node.tag}")
-        return super().construct_object(node, deep)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
-        mapping: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep)
-            if not isinstance(key, str):
-                raise _Refused(key_node, "键必须是文字")
-            if key in mapping:
-                raise _Refused(key_node, f"键“{key}”重复出现")
-            mapping[key] = self.construct_object(value_node, deep)
-        return mapping
-
-
-class _Refused(Exception):
-    def __init__(self, node: yaml.Node, problem: str) -> None:
-        super().__init__(problem)
-        self.line = node.start_mark.line + 1
-        self.problem = problem
 
 
 def display(path: Path, root: Path | None = None) -> str:
@@ -96,14 +60,12 @@ def parse_yaml(text: str, shown: str) -> dict[str, Any]:
 
 def _load(text: str, shown: str) -> Any:
     try:
-        return yaml.load(text, Loader=_StrictLoader)
-    except _Refused as e:
+        return yamlio.load(text)
+    except yamlio.Refused as e:
         raise DjError(f"文件 {shown} 第 {e.line} 行：{e.problem}；请改成普通的键和值后再试。") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark is not None else ""
-        problem = getattr(e, "problem", None) or str(e)
-        raise DjError(f"文件 {shown} {where}不是正确的 YAML（{problem}）；请检查缩进和冒号后再试。") from None
+    except yamlio.Malformed as e:
+        where = f"第 {e.line} 行" if e.line is not None else ""
+        raise DjError(f"文件 {shown} {where}不是正确的 YAML（{e.problem}）；请检查缩进和冒号后再试。") from None
 
 
 def read_yaml(path: Path, shown: str) -> dict[str, Any]:
@@ -287,9 +249,14 @@ def write_project(root: Path, project: Project, was: Path | None = None) -> Path
 
 def render_yaml(data: dict[str, Any], old_text: str | None, header: str, shown: str) -> str:
     """Canonical YAML for `data`, keeping every comment the user wrote in `old_text`."""
-    from dangjian_cli import yamlout
-
-    return yamlout.render(data, old_text, header, shown)
+    body = strip_modeline(old_text.replace("\r\n", "\n")) if old_text else None
+    try:
+        return yamlio.render(data, body, header)
+    except yamlio.CommentLost as e:
+        raise DjError(
+            f"文件 {shown} 中的注释“{e.comment}”所在的字段将被改写，注释无法保留；"
+            f"请先把这条注释移到别处（例如文件开头）再操作。"
+        ) from None
 
 
 def dump_json_schema(model: type[BaseModel]) -> str:
