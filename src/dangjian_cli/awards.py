@@ -11,6 +11,7 @@ from decimal import Decimal
 from dangjian_cli import scoring
 from dangjian_cli.config import Competition, Config, Person, Quota, Role, Unit
 from dangjian_cli.errors import DjError
+from dangjian_cli.index import Summary
 from dangjian_cli.model import Entry, Project, Status
 from dangjian_cli.scoring import Placing
 from dangjian_cli.workflow import TRANSITIONS, Context, begin, put_sheet, score_sheet, update
@@ -18,7 +19,7 @@ from dangjian_cli.workflow import TRANSITIONS, Context, begin, put_sheet, score_
 # --- quotas (003: a township proposes 2–3 innovation projects a year, a department 1–2) ---
 
 
-def counts_for(quota: Quota, project: Project) -> bool:
+def counts_for(quota: Quota, project: Project | Summary) -> bool:
     """Whether a project takes one of its unit's places: a rejected application gives its place back."""
     return (project.status is not Status.rejected
             and (not quota.types or project.type in quota.types)

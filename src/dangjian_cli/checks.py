@@ -100,21 +100,27 @@ def money_problems(project: Project) -> list[str]:
 
 
 def check_repository(root: Path) -> list[Problem]:
+    """Every problem in dj.yaml and the project files; a file already checked under the same dj.yaml is not read."""
+    from dangjian_cli import index
+
     config, problems = _load(root / store.CONFIG_FILE, root, Config)
-    seen: dict[str, str] = {}
-    for path in store.project_files(root):
-        shown = store.display(path, root)
-        project, found = _load(path, root, Project)
-        problems += found
-        if not isinstance(project, Project):
-            continue
-        if path.stem != project.id or path.parent.name != project.id[:4]:
-            expected = store.display(store.project_path(root, project.id), root)
-            problems.append(Problem(shown, f"字段 id：编号 {project.id} 应保存在 {expected}"))
-        if project.id in seen:
-            problems.append(Problem(shown, f"字段 id：编号 {project.id} 与 {seen[project.id]} 重复"))
-        seen.setdefault(project.id, shown)
+    rules = index.blob_id((root / store.CONFIG_FILE).read_bytes()) if isinstance(config, Config) else ""
+
+    def judge(shown: str, project: Project) -> tuple[str, ...]:
+        found = []
+        expected = store.display(store.project_path(root, project.id), root)
+        if shown != expected:
+            found.append(f"字段 id：编号 {project.id} 应保存在 {expected}")
         if isinstance(config, Config):
-            problems += [Problem(shown, m) for m in reference_problems(project, config)]
-            problems += [Problem(shown, m) for m in status_problems(project, config)]
+            found += reference_problems(project, config) + status_problems(project, config)
+        return tuple(found)
+
+    found = index.load(root, judge, rules)
+    seen: dict[str, str] = {}
+    for path, summary in found.files():
+        problems += [Problem(path, m) for m in found.problems.get(path, ())]
+        if summary is not None:
+            if summary.id in seen:
+                problems.append(Problem(path, f"字段 id：编号 {summary.id} 与 {seen[summary.id]} 重复"))
+            seen.setdefault(summary.id, path)
     return problems

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import actions, gitrepo, report, store
+from dangjian_cli import actions, gitrepo, index, report, store
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project
@@ -108,5 +108,6 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
         ids[i] = outcome.project.id
     gitrepo.write_commit_graph(target)
     final = [store.load_project(target, ids[i]) for i in sorted(ids)]
-    ledger = report.write_xlsx(final, config, config.cycle, target / "out" / f"台账-{config.cycle}.xlsx")
+    rows = index.load(target).summaries(config.cycle)
+    ledger = report.write_xlsx(rows, config, config.cycle, target / "out" / f"台账-{config.cycle}.xlsx")
     return DemoResult(target, final, len(steps) + 1, [*outputs, ledger])

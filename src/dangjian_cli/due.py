@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from dangjian_cli.awards import counts_for
 from dangjian_cli.config import Config
-from dangjian_cli.model import Project, Status
+from dangjian_cli.index import Summary
+from dangjian_cli.model import Status
 
 HORIZON = dt.timedelta(days=30)
 
@@ -41,20 +42,19 @@ def _gist(text: str, width: int = 24) -> str:
     return first if len(first) <= width else first[: width - 1] + "…"
 
 
-def _project_tasks(project: Project, config: Config) -> list[Due]:
-    rect = project.open_rectification
-    if rect is not None:
-        return [Due(rect.deadline, project.unit, project.id, f"整改（{_gist(rect.issues)}）")]
+def _project_tasks(project: Summary, config: Config) -> list[Due]:
+    if project.rectify_by is not None:
+        return [Due(project.rectify_by, project.unit, project.id, f"整改（{_gist(project.rectify_issues)}）")]
     if project.cycle != config.cycle or project.status not in _NEXT:
         return []  # the calendar holds this cycle's dates only
-    if project.status is Status.approved and any(m.stage == project.stage for m in project.mid_checks):
+    if project.status is Status.approved and project.mid_checked:
         return []
     key, task = _NEXT[project.status]
     day: dt.date | None = getattr(config.calendar, key)
     return [Due(day, project.unit, project.id, task)] if day else []
 
 
-def _unit_tasks(projects: Sequence[Project], config: Config) -> list[Due]:
+def _unit_tasks(projects: Sequence[Summary], config: Config) -> list[Due]:
     out = []
     mine = [p for p in projects if p.cycle == config.cycle]
     for unit in config.units:
@@ -66,19 +66,19 @@ def _unit_tasks(projects: Sequence[Project], config: Config) -> list[Due]:
                                f"申报项目：已有 {have} 个，至少应有 {quota.min} 个"))
         contest = config.competition
         if contest and config.calendar.recommend_by and (least := contest.recommend_min(unit.kind)):
-            have = sum(1 for p in mine if p.unit == unit.name and p.competition is not None)
+            have = sum(1 for p in mine if p.unit == unit.name and p.competing)
             if have < least:
                 out.append(Due(config.calendar.recommend_by, unit.name, "",
                                f"推荐参加{contest.name}评比：已推荐 {have} 项，至少应推荐 {least} 项"))
     return out
 
 
-def due(projects: Sequence[Project], config: Config, today: dt.date, unit: str | None = None) -> list[Due]:
+def due(projects: Sequence[Summary], config: Config, today: dt.date, unit: str | None = None) -> list[Due]:
     """Everything overdue, and everything due within the next 30 days, earliest first."""
     tasks = [t for p in projects for t in _project_tasks(p, config)] + _unit_tasks(projects, config)
     if config.awards and config.calendar.award_by:
         accepted = [p for p in projects if p.cycle == config.cycle and p.status is Status.accepted]
-        if accepted and not any(p.result and p.result.award for p in accepted):
+        if accepted and not any(p.award for p in accepted):
             tasks.append(Due(config.calendar.award_by, "", "", f"评比表彰（{len(accepted)} 个已验收项目）"))
     return sorted((t for t in tasks if t.date <= today + HORIZON and (unit is None or t.unit == unit)),
                   key=lambda t: (t.date, t.unit, t.project))

@@ -346,3 +346,23 @@ def blobs(root: Path, ids: Sequence[str]) -> dict[str, bytes]:
         out[blob] = data[end + 1:end + 1 + size]
         pos = end + 1 + size + 1
     return out
+
+
+def git_dir(root: Path) -> Path | None:
+    """The git directory of the work tree holding `root` (a worktree's own), found without running git."""
+    if shutil.which("git") is None:
+        return None
+    for folder in (root, *root.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():
+            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            return (folder / text.removeprefix("gitdir:").strip()).resolve() if text.startswith("gitdir:") else None
+    return None
+
+
+def ls_files(root: Path, *args: str) -> str:
+    """`git ls-files -z` for the folder given last, paths relative to `root`: NUL-ended lines."""
+    *options, folder = args
+    return _git(root, "ls-files", "-z", *options, "--", folder).stdout

@@ -17,30 +17,17 @@ from typing import Any
 
 from dangjian_cli import store
 from dangjian_cli.config import Config
-from dangjian_cli.model import CENT, Project, Status
+from dangjian_cli.index import Summary
+from dangjian_cli.model import CENT, Status
 
 COLUMNS = ("项目编号", "单位", "支部", "项目名称", "类型", "类别", "状态", "第一责任人", "直接责任人",
            "资助经费（元）", "已支出（元）", "结余（元）", "中期检查", "验收总分", "等次", "表彰")
 MONEY_COLUMNS = frozenset({"资助经费（元）", "已支出（元）", "结余（元）"})
 
 
-def mid_check_summary(project: Project) -> str:
-    if not project.mid_checks:
-        return ""
-    if project.mid_checks[-1].result == "rectify":
-        return "限期整改"
-    return "整改后通过" if project.rectifications else "通过"
-
-
-def ledger_row(project: Project) -> tuple[Any, ...]:
-    result = project.result
-    return (
-        project.id, project.unit, project.branch, project.title, project.type, project.category,
-        project.status.label, project.responsible.first, project.responsible.direct,
-        project.granted, project.spent, project.balance, mid_check_summary(project),
-        result.total if result else None, result.grade if result else "",
-        result.award if result else "",
-    )
+def ledger_row(p: Summary) -> tuple[Any, ...]:
+    return (p.id, p.unit, p.branch, p.title, p.type, p.category, p.status.label, p.first, p.direct,
+            p.granted, p.spent, p.balance, p.mid_check, p.total, p.grade, p.award)
 
 
 @dataclass(frozen=True)
@@ -69,7 +56,7 @@ def _count(values: Sequence[str], order: Sequence[str]) -> list[tuple[str, int]]
     return [(name, counts.get(name, 0)) for name in names]
 
 
-def statistics(projects: Sequence[Project], config: Config) -> Statistics:
+def statistics(projects: Sequence[Summary], config: Config) -> Statistics:
     return Statistics(
         by_status=_count([p.status.label for p in projects], [s.label for s in Status]),
         by_unit=_count([p.unit for p in projects], [u.name for u in config.units]),
@@ -78,7 +65,7 @@ def statistics(projects: Sequence[Project], config: Config) -> Statistics:
         granted=sum((p.granted for p in projects), CENT),
         spent=sum((p.spent for p in projects), CENT),
         balance=sum((p.balance for p in projects), CENT),
-        retained=sum((p.result.retained for p in projects if p.result and p.result.retained), CENT),
+        retained=sum((p.retained for p in projects if p.retained), CENT),
     )
 
 
@@ -89,7 +76,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def write_csv(projects: Sequence[Project], out: Path) -> Path:
+def write_csv(projects: Sequence[Summary], out: Path) -> Path:
     """UTF-8 with a BOM, so Excel and WPS open the Chinese correctly on a double-click."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
@@ -104,7 +91,7 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def write_xlsx(projects: Sequence[Project], config: Config, cycle: str, out: Path) -> Path:
+def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -150,7 +137,7 @@ def write_xlsx(projects: Sequence[Project], config: Config, cycle: str, out: Pat
     return out
 
 
-def write_docx(projects: Sequence[Project], config: Config, cycle: str, out: Path, root: Path | None) -> Path:
+def write_docx(projects: Sequence[Summary], config: Config, cycle: str, out: Path, root: Path | None) -> Path:
     """The ledger as a Word table, through the ledger template a clerk can edit."""
     import datetime as dt
 
@@ -161,5 +148,5 @@ def write_docx(projects: Sequence[Project], config: Config, cycle: str, out: Pat
              for label, value in items]
     values = render.clean({"org": config.org, "cycle": cycle, "rows": rows, "stats": stats, "id": f"{cycle} 年度台账",
                            "blob": ""})
-    stamp = max((render.stamp(p) for p in projects), default=dt.date(2000, 1, 1))
+    stamp = max((p.last_step for p in projects if p.last_step), default=dt.date(2000, 1, 1))
     return render.render_template(render.template_path(root, "ledger"), values, out, stamp, config.org)

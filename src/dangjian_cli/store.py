@@ -94,9 +94,13 @@ def validate(model: type[M], data: dict[str, Any], shown: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        problems = explain(e)
-        more = f"（另有 {len(problems) - 1} 处问题，运行 dj check 查看全部）" if len(problems) > 1 else ""
-        raise DjError(f"文件 {shown} {problems[0]}{more}；请改正后再试。") from None
+        raise invalid(shown, explain(e)) from None
+
+
+def invalid(shown: str, problems: list[str]) -> DjError:
+    """The refusal for a file with these problems: the first of them, and how many more `dj check` lists."""
+    more = f"（另有 {len(problems) - 1} 处问题，运行 dj check 查看全部）" if len(problems) > 1 else ""
+    return DjError(f"文件 {shown} {problems[0]}{more}；请改正后再试。")
 
 
 # --- the data repository -------------------------------------------------------------

@@ -36,13 +36,14 @@ def due(
 
     例：dj due --today 2026-03-01 --unit 机电
     """
+    from dangjian_cli import index
     from dangjian_cli.due import due as due_items
 
     root = root_of(ctx, repo)
     config = store.load_config(root)
     day = today or dt.date.today()
     name = next((u.name for u in config.units if unit in (u.name, u.code)), unit) if unit else None
-    items = due_items(list(store.iter_projects(root)), config, day, name)
+    items = due_items(index.load(root).summaries(), config, day, name)
     if as_json:
         say(json.dumps([{"date": str(i.date), "days_left": i.days_left(day), "unit": i.unit,
                           "project": i.project, "task": i.task} for i in items], ensure_ascii=False, indent=2))
@@ -50,16 +51,14 @@ def due(
     if not items:
         say(f"截至 {day}，没有逾期事项，30 天内也没有到期事项。")
         return
-    from rich.table import Table
+    from dangjian_cli.textout import print_table
 
-    table = Table(title=f"到期事项（{day}）")
-    for column in ("期限", "情况", "单位", "项目", "事项"):
-        table.add_column(column, overflow="fold")
-    for i in items:
-        left = i.days_left(day)
-        state = f"[red]已逾期 {-left} 天[/]" if left < 0 else ("今天到期" if left == 0 else f"还有 {left} 天")
-        table.add_row(str(i.date), state, i.unit or "—", i.project or "—", i.task)
-    rich_console().print(table)
+    def state(left: int) -> str:
+        return f"已逾期 {-left} 天" if left < 0 else ("今天到期" if left == 0 else f"还有 {left} 天")
+
+    rows = [(str(i.date), state(i.days_left(day)), i.unit or "—", i.project or "—", i.task) for i in items]
+    print_table(f"到期事项（{day}）", ("期限", "情况", "单位", "项目", "事项"), rows,
+                style=lambda row: "red" if row[1].startswith("已逾期") else None)
 
 
 @app.command()
@@ -74,6 +73,7 @@ def report(
 
     例：dj report --format xlsx --out 2025年度台账.xlsx
     """
+    from dangjian_cli import index
     from dangjian_cli import report as ledger
 
     if format_ not in ("xlsx", "docx", "csv"):
@@ -81,7 +81,7 @@ def report(
     root = root_of(ctx, repo)
     config = store.load_config(root)
     year = cycle or config.cycle
-    projects = list(store.iter_projects(root, year))
+    projects = index.load(root).summaries(year)
     target = out or root / "out" / f"台账-{year}.{format_}"
     if format_ == "csv":
         ledger.write_csv(projects, target)
@@ -99,20 +99,15 @@ def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="�
 
     例：dj stats --cycle 2025
     """
-    from rich.table import Table
-
+    from dangjian_cli import index
     from dangjian_cli.report import statistics
+    from dangjian_cli.textout import print_table
 
     root = root_of(ctx, repo)
     config = store.load_config(root)
-    console = rich_console()
-    for heading, rows in statistics(list(store.iter_projects(root, cycle)), config).tables():
-        table = Table(title=heading)
-        table.add_column("项目" if heading != "经费" else "经费")
-        table.add_column("项目数" if heading != "经费" else "金额（元）", justify="right")
-        for label, value in rows:
-            table.add_row(label, str(value))
-        console.print(table)
+    for heading, rows in statistics(index.load(root).summaries(cycle), config).tables():
+        columns = ("经费", "金额（元）") if heading == "经费" else ("项目", "项目数")
+        print_table(heading, columns, [(label, str(value)) for label, value in rows])
 
 
 @app.command()

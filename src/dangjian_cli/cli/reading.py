@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated
 
 import typer
@@ -43,35 +44,49 @@ def list_(
     type_: Annotated[str | None, typer.Option("--type", help="按项目类型筛选")] = None,
     category: Annotated[str | None, typer.Option(help="按项目类别筛选")] = None,
     as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="以 CSV 输出（可用 Excel 打开）")] = False,
     repo: RepoOpt = None,
 ) -> None:
     """列出项目。
 
     例：dj list --status 已立项 --unit 机电
     """
+    from dangjian_cli import index
+
     root = root_of(ctx, repo)
     wanted = _status(status)
     config = store.load_config(root)
     unit_names = {u.name for u in config.units if unit in (u.name, u.code)} if unit else set()
+    found = index.load(root)
     rows = [
-        p for p in store.iter_projects(root, cycle)
+        p for p in found.summaries(cycle)
         if (wanted is None or p.status is wanted)
         and (not unit or p.unit in unit_names or p.unit == unit)
         and (type_ is None or p.type == type_)
         and (category is None or p.category == category)
     ]
     if as_json:
-        say(json.dumps([record_json(p) for p in rows], ensure_ascii=False, indent=2))
+        # the whole record of each, read from its file and printed as it is read
+        out = sys.stdout
+        out.write("[")
+        for n, p in enumerate(rows):
+            text = json.dumps(record_json(found.record(p)), ensure_ascii=False, indent=2)
+            out.write(("," if n else "") + "\n  " + text.replace("\n", "\n  "))
+        out.write("\n]\n" if rows else "]\n")
         return
-    from rich.table import Table
+    columns = ("编号", "单位", "类别", "类型", "状态", "项目名称")  # free text last: the others line up
+    cells = [(p.id, p.unit, p.category, p.type, p.status.label, p.title) for p in rows]
+    if as_csv:
+        import csv
 
-    table = Table(title=f"{config.org} 党建项目（{len(rows)} 个）", show_lines=False)
-    table.add_column("编号", no_wrap=True)  # an id cut in two cannot be copied
-    for column in ("项目名称", "单位", "类别", "类型", "状态"):
-        table.add_column(column, overflow="fold")
-    for p in rows:
-        table.add_row(p.id, p.title, p.unit, p.category, p.type, p.status.label)
-    rich_console().print(table)
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(cells)
+        return
+    from dangjian_cli.textout import print_table
+
+    # no_wrap: an id cut in two cannot be copied
+    print_table(f"{config.org} 党建项目（{len(rows)} 个）", columns, cells, no_wrap=[0])
 
 
 @app.command()
