@@ -9,10 +9,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import actions, gitrepo, index, report, store
+from dangjian_cli import actions, gitrepo, index, initrepo, report, store
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project
+from dangjian_cli.session import Session, open_session, with_actor
+from dangjian_cli.steps import Outcome
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return data["projects"], data.get("events", [])
 
 
-def _play(session: actions.Session, step: dict[str, Any], project_id: str | None) -> actions.Outcome:
+def _play(session: Session, step: dict[str, Any], project_id: str | None) -> Outcome:
     action = step["action"]
     on = dt.date.fromisoformat(step["date"])
     if action == "apply" and project_id is None:
@@ -83,8 +85,8 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
     target.mkdir(parents=True, exist_ok=True)
     gitrepo.init(target)
     gitrepo.set_identity(target, clerk.name, clerk.email)
-    actions.init(target, preset="demo", config_text=config_text, cycle=config.cycle, today=today)
-    base = replace(actions.open_session(target, today=today), forms=False)  # the cycle's paperwork comes at the end
+    initrepo.init(target, preset="demo", config_text=config_text, cycle=config.cycle, today=today)
+    base = replace(open_session(target, today=today), forms=False)  # the cycle's paperwork comes at the end
 
     projects, events = scenario()
     steps = sorted(
@@ -95,7 +97,7 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
     ids: dict[int, str] = {}
     outputs: list[Path] = []
     for date, i, _, step in steps:
-        session = actions.with_actor(base, step["by"], when=f"{date}T10:00:00+08:00")
+        session = with_actor(base, step["by"], when=f"{date}T10:00:00+08:00")
         if i == len(projects):  # an event: a cycle's award
             on = dt.date.fromisoformat(date)
             contest = step["action"] == "competition-award"

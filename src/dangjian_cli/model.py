@@ -74,7 +74,9 @@ OPEN_STATUSES = frozenset(
 class Record(BaseModel):
     """Base of every part: unknown keys are refused so typos never vanish silently."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # defer_build: a model's validator is built when it is first used, not at import, so a command
+    # pays only for the models it reads (dj show never builds dj.yaml's, dj --help none at all).
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, defer_build=True)
 
 
 class Responsible(Record):
@@ -256,7 +258,7 @@ class Project(Record):
 class SchemaVersioned(BaseModel):
     """Just enough to read a file's schema_version before trusting the rest of it."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     schema_version: int = SCHEMA_VERSION
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from dangjian_cli import gitrepo, store, workflow
 from dangjian_cli.model import Project, Status
+from dangjian_cli.textout import display_width
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def _pairs(project: Project) -> list[tuple[str, str]]:
@@ -84,23 +84,44 @@ def _pairs(project: Project) -> list[tuple[str, str]]:
     return rows
 
 
-def describe(project: Project, former: Sequence[str] = ()) -> Any:
-    """The project's card; `former` are the numbers it had before dj renumbered it, oldest first."""
-    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column(overflow="fold")
+def _card(project: Project, former: Sequence[str]) -> tuple[list[tuple[str, str]], str]:
+    """The card's labelled rows and what can be done next; `former` are the numbers before a renumbering."""
     rows = _pairs(project)
     if former:
         rows.insert(1, ("原编号", "、".join(former) + "（已重新编号）"))
-    for label, value in rows:
-        table.add_row(label, value)
     steps = workflow.possible(project)
     if steps:
-        hint = Text("下一步可以：\n" + "\n".join(
-            f"  {t.label}：{t.command.replace('ID', project.id)}" for t in steps))
+        hint = "下一步可以：\n" + "\n".join(f"  {t.label}：{t.command.replace('ID', project.id)}" for t in steps)
     else:
-        hint = Text("该项目已办结。")
-    return Group(table, Text(""), hint)
+        hint = "该项目已办结。"
+    return rows, hint
+
+
+def describe(project: Project, former: Sequence[str] = ()) -> Any:
+    """The project's card for a terminal; `former` are the numbers it had before dj renumbered it, oldest first."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    rows, hint = _card(project, former)
+    table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(label, value)
+    return Group(table, Text(""), Text(hint))
+
+
+def card_text(project: Project, former: Sequence[str] = ()) -> str:
+    """The same card as plain text, labels padded to one column, for a pipe or a file."""
+    rows, hint = _card(project, former)
+    width = max(display_width(label) for label, _ in rows) + 2
+    lines = []
+    for label, value in rows:
+        first, *more = value.split("\n")
+        lines.append((label + " " * (width - display_width(label)) + first).rstrip())
+        lines += [(" " * width + line).rstrip() for line in more]
+    return "\n".join([*lines, "", hint])
 
 
 def _label(status: str) -> str:
@@ -121,6 +142,8 @@ def former_ids(root: Path, project_id: str) -> list[str]:
 
 
 def history_table(root: Path, project_id: str) -> Table:
+    from rich.table import Table
+
     path = store.project_path(root, project_id)
     table = Table(title=f"{project_id} 的办理记录（来自 git 历史）")
     for column in ("日期", "办理人", "操作", "状态变化", "提交", "记录版本"):

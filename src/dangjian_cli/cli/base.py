@@ -3,30 +3,77 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
-from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
-from dangjian_cli import __version__, actions, gitrepo, store
+from dangjian_cli import __version__
 from dangjian_cli.errors import EXIT_ERROR, DjError
-from dangjian_cli.model import Project
+
+# Only typer and the standard library at import time: each command imports what it needs when it runs.
+if TYPE_CHECKING:
+    from dangjian_cli.model import Project
+    from dangjian_cli.session import Session
+    from dangjian_cli.steps import Outcome
 
 
 class _Group(TyperGroup):
     """The one place where an expected failure becomes a red sentence and exit code 1."""
+
+    # A command's module is imported when the command runs or prints its own help; `dj --help` lists
+    # the summaries of the table in cli/__init__.py, so it imports no command at all.
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from dangjian_cli.cli import COMMANDS
+
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from dangjian_cli.cli import COMMANDS
+
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, summary = COMMANDS[cmd_name]
+            if self._listing:
+                return TyperCommand(cmd_name, help=summary)
+            self.commands[cmd_name] = _load(module, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as e:
+            # typer would suggest among the commands built so far; the table knows them all
+            import difflib
+
+            from dangjian_cli.cli import COMMANDS
+
+            matches = difflib.get_close_matches(args[0], list(COMMANDS)) if args else []
+            if matches:
+                e.message = f"{e.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except DjError as e:
             fail(e.message)
+        except BrokenPipeError:
+            # the reader went away (`dj list | head`): stop quietly, as other command-line tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(0) from None
         except OSError as e:
             where = f"（{e.filename}）" if e.filename else ""
             fail(f"读写文件失败{where}：{e.strerror or e}；请检查路径、权限和磁盘空间后再试。")
@@ -53,8 +100,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    suggest_commands=False,  # _Group suggests, from every command's name
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _load(module: str, name: str) -> Any:
+    """Import the module of one command and build that command alone."""
+    import importlib
+
+    import typer.main
+
+    importlib.import_module(f"dangjian_cli.cli.{module}")
+    info = next(i for i in app.registered_commands
+                if (i.name or typer.main.get_command_name(getattr(i.callback, "__name__", ""))) == name)
+    return typer.main.get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                            rich_markup_mode=app.rich_markup_mode)
 
 
 # --- option types --------------------------------------------------------------------
@@ -109,10 +170,14 @@ def _main(
     ctx.obj = {"repo": repo, "as": as_, "no_commit": no_commit, "no_forms": no_forms}
 
 
-def session_of(ctx: typer.Context, repo: Path | None, as_: str | None, no_commit: bool) -> actions.Session:
-    g = ctx.obj or {}
-    session = actions.open_session(repo or g.get("repo"), as_ or g.get("as"), no_commit or g.get("no_commit", False))
+def session_of(ctx: typer.Context, repo: Path | None, as_: str | None, no_commit: bool) -> Session:
+    from dataclasses import replace
+
     from dangjian_cli import lock
+    from dangjian_cli.session import open_session
+
+    g = ctx.obj or {}
+    session = open_session(repo or g.get("repo"), as_ or g.get("as"), no_commit or g.get("no_commit", False))
 
     # Every writing command opens its session here: it holds the checkout's lock until the command ends,
     # so the id it allocates and the files it writes are nobody else's.
@@ -122,11 +187,15 @@ def session_of(ctx: typer.Context, repo: Path | None, as_: str | None, no_commit
 
 
 def root_of(ctx: typer.Context, repo: Path | None) -> Path:
+    from dangjian_cli import store
+
     return store.find_root(override=repo or (ctx.obj or {}).get("repo"))
 
 
 def current_id(root: Path, project_id: str) -> str:
     """The id a project has now: an old number that dj renumbered leads to the new one, with a note."""
+    from dangjian_cli import gitrepo, store
+
     if store.project_path(root, project_id).exists() or not gitrepo.is_repo(root):
         return project_id
     new = gitrepo.renumbered_to(root, project_id)
@@ -146,7 +215,9 @@ def rich_console() -> Any:
     return Console(highlight=False, soft_wrap=False)
 
 
-def done(session: actions.Session, outcome: actions.Outcome, verb: str) -> None:
+def done(session: Session, outcome: Outcome, verb: str) -> None:
+    from dangjian_cli import store
+
     p = outcome.project
     shown = store.display(outcome.path, session.root)
     if outcome.commit:
@@ -162,5 +233,9 @@ def done(session: actions.Session, outcome: actions.Outcome, verb: str) -> None:
 
 def record_json(project: Project) -> dict[str, Any]:
     """The record with the same keys as its YAML file; dates, money and statuses as text."""
+    import json
+
+    from dangjian_cli import store
+
     data: dict[str, Any] = json.loads(json.dumps(store.record_data(project), ensure_ascii=False, default=str))
     return data

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from dangjian_cli import actions, store, workflow
 from dangjian_cli.cli.base import (
     AsOpt,
     DateOpt,
@@ -65,6 +63,10 @@ def apply(
     例：dj apply --from 申报表.yaml
     例：dj apply 2025-机电-003 --from 修改后的申报表.yaml
     """
+    import json
+
+    from dangjian_cli import actions, store
+
     session = session_of(ctx, repo, as_, no_commit)
     fields: dict[str, Any] = {}
     if from_file is not None:
@@ -105,6 +107,8 @@ def approve(
 
     例：dj approve 2025-机电-003 --doc-no "彩党组〔2025〕12号" --opinion 同意立项
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.approve(session, project_id, opinion=opinion, doc_no=doc_no, funding=funding, on=on)
     done(session, outcome, "已立项")
@@ -117,6 +121,8 @@ def reject(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOpt
 
     例：dj reject 2025-机电-004 --reason "与往年项目重复"
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     done(session, actions.reject(session, project_id, reason=reason, on=on), "不予立项")
 
@@ -128,6 +134,8 @@ def return_(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOp
 
     例：dj return 2025-机电-005 --reason "预期目标不够具体，请量化"
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     done(session, actions.return_(session, project_id, reason=reason, on=on), "已退回修改")
 
@@ -147,6 +155,8 @@ def mid_check(
 
     例：dj mid-check 2025-机电-003 --result rectify --deadline 2026-04-15 --issues "活动记录不全"
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.mid_check(session, project_id, result=result, opinion=opinion, deadline=deadline,
                                 issues=issues, on=on)
@@ -162,6 +172,8 @@ def rectified(ctx: typer.Context, project_id: IdArg,
 
     例：dj rectified 2025-机电-003 --note "已补齐活动记录"
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     done(session, actions.rectified(session, project_id, note=note, on=on), "已整改")
 
@@ -177,6 +189,8 @@ def close(
 
     例：dj close 2025-机电-003 --report 结题报告.md
     """
+    from dangjian_cli import actions, store, workflow
+
     session = session_of(ctx, repo, as_, no_commit)
     try:
         raw = report.read_bytes()
@@ -202,6 +216,8 @@ def score(
     例：dj score 2025-机电-003 --reviewer 钱评委 --item completeness=18 --item process_system=17 …
     例：dj score --sheet 钱评委评分表.csv --reviewer 钱评委
     """
+    from dangjian_cli import actions, store, workflow
+
     if round_ not in ("acceptance", "defense"):
         raise typer.BadParameter("只能是 acceptance（验收评分）或 defense（答辩评分）。", param_hint="--round")
     if not reviewer:
@@ -235,6 +251,8 @@ def accept(ctx: typer.Context, project_id: IdArg, on: DateOpt = None, repo: Repo
 
     例：dj accept 2025-机电-003
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.accept(session, project_id, on=on)
     p = outcome.project
@@ -252,6 +270,8 @@ def terminate(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: Date
 
     例：dj terminate 2025-机电-006 --reason "支部撤并，项目无法继续"
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     done(session, actions.terminate(session, project_id, reason=reason, on=on), "已终止")
 
@@ -268,6 +288,8 @@ def spend(
 
     例：dj spend 2025-机电-003 380 星级党员公示栏制作 --receipt 0012345 --date 2025-07-02
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.spend(session, project_id, amount=amount, item=item, receipt=receipt, on=on)
     done(session, outcome, "已登记支出")

@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 import typer
 
-from dangjian_cli import actions, store
 from dangjian_cli.cli.base import (
     AsOpt,
     DateOpt,
@@ -28,6 +27,8 @@ def promote(ctx: typer.Context, project_id: IdArg, on: DateOpt = None, repo: Rep
 
     例：dj promote 2025-机电-002
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.promote(session, project_id, on=on)
     done(session, outcome, f"已由 {project_id} 升级申报")
@@ -41,6 +42,8 @@ def recommend(ctx: typer.Context, project_id: IdArg, on: DateOpt = None, repo: R
 
     例：dj recommend 2025-机电-001
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     done(session, actions.recommend(session, project_id, on=on), "已推荐参评")
 
@@ -53,6 +56,8 @@ def shortlist(ctx: typer.Context, project_ids: Annotated[list[str], typer.Argume
 
     例：dj shortlist 2025-机电-001 2025-外语-001
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     for outcome in actions.shortlist(session, project_ids, on=on):
         done(session, outcome, "已入围答辩")
@@ -83,6 +88,8 @@ def award(
     例：dj award --dry-run
     例：dj award --order 2025-机电-001,2025-外语-001
     """
+    from dangjian_cli import actions, store
+
     session = session_of(ctx, repo, as_, no_commit)
     ids = [i.strip() for i in order.split(",") if i.strip()]
     placings, outcomes = actions.award(session, cycle=cycle, order=ids, competition=competition,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dangjian_cli import gitrepo, store, workflow
 from dangjian_cli.cli.base import (
     IdArg,
     JsonOpt,
@@ -36,7 +34,9 @@ def due(
 
     例：dj due --today 2026-03-01 --unit 机电
     """
-    from dangjian_cli import index
+    import json
+
+    from dangjian_cli import index, store
     from dangjian_cli.due import due as due_items
 
     root = root_of(ctx, repo)
@@ -73,7 +73,7 @@ def report(
 
     例：dj report --format xlsx --out 2025年度台账.xlsx
     """
-    from dangjian_cli import index
+    from dangjian_cli import index, store
     from dangjian_cli import report as ledger
 
     if format_ not in ("xlsx", "docx", "csv"):
@@ -99,7 +99,7 @@ def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="�
 
     例：dj stats --cycle 2025
     """
-    from dangjian_cli import index
+    from dangjian_cli import index, store
     from dangjian_cli.report import statistics
     from dangjian_cli.textout import print_table
 
@@ -127,6 +127,7 @@ def render(
     例：dj render --all --out 表格
     """
     from dangjian_cli import render as forms
+    from dangjian_cli import store
 
     if all_ == (project_id is not None):
         raise typer.BadParameter("请写一个项目编号，或用 --all 生成全部项目的表格，二者选一。", param_hint="ID / --all")
@@ -168,6 +169,7 @@ def verify_form(
 
     例：dj verify-form 2025-机电-003 c68b6a0d37
     """
+    from dangjian_cli import gitrepo, store, workflow
     from dangjian_cli.render import record_blob
 
     root = root_of(ctx, repo)

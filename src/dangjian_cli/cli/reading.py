@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dangjian_cli import gitrepo, store
 from dangjian_cli.cli.base import (
     IdArg,
     JsonOpt,
@@ -20,12 +18,16 @@ from dangjian_cli.cli.base import (
     root_of,
     say,
 )
-from dangjian_cli.model import STATUS_LABELS, Status
+
+if TYPE_CHECKING:
+    from dangjian_cli.model import Status
 
 # --- reading -------------------------------------------------------------------------
 
 
 def _status(text: str | None) -> Status | None:
+    from dangjian_cli.model import STATUS_LABELS
+
     if text is None:
         return None
     for status, label in STATUS_LABELS.items():
@@ -51,7 +53,9 @@ def list_(
 
     例：dj list --status 已立项 --unit 机电
     """
-    from dangjian_cli import index
+    import json
+
+    from dangjian_cli import index, store
 
     root = root_of(ctx, repo)
     wanted = _status(status)
@@ -95,14 +99,22 @@ def show(ctx: typer.Context, project_id: IdArg, as_json: JsonOpt = False, repo: 
 
     例：dj show 2025-机电-003
     """
+    import json
+
+    from dangjian_cli import store
+
     root = root_of(ctx, repo)
     project = store.load_project(root, project_id if as_json else current_id(root, project_id))
     if as_json:
         say(json.dumps(record_json(project), ensure_ascii=False, indent=2))
         return
-    from dangjian_cli.show import describe, former_ids
+    from dangjian_cli.show import card_text, describe, former_ids
 
-    rich_console().print(describe(project, former_ids(root, project.id)))
+    former = former_ids(root, project.id)
+    if sys.stdout.isatty():
+        rich_console().print(describe(project, former))
+    else:
+        say(card_text(project, former))  # a pipe or a file: the same card without loading rich
 
 
 @app.command()
@@ -111,6 +123,7 @@ def log(ctx: typer.Context, project_id: IdArg, repo: RepoOpt = None) -> None:
 
     例：dj log 2025-机电-003
     """
+    from dangjian_cli import gitrepo, store
     from dangjian_cli.show import history_table
 
     root = root_of(ctx, repo)

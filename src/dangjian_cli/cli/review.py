@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from dangjian_cli import actions, gitrepo, store
 from dangjian_cli.cli.base import (
     AsOpt,
     DateOpt,
@@ -29,6 +27,8 @@ from dangjian_cli.errors import EXIT_ERROR, DjError
 
 def _history_root(ctx: typer.Context, repo: Path | None) -> Path:
     """The repository to check: also one whose dj.yaml a commit deleted, so that the deletion is a finding."""
+    from dangjian_cli import gitrepo
+
     try:
         return root_of(ctx, repo)
     except DjError:
@@ -40,6 +40,8 @@ def _history_root(ctx: typer.Context, repo: Path | None) -> Path:
 
 def _report_findings(findings: list[Any], as_json: bool, passed: str) -> None:
     """Print problems (or findings) one per line on stderr, or as JSON; exit 1 when there are any."""
+    import json
+
     if as_json:
         say(json.dumps([vars(f) for f in findings], ensure_ascii=False, indent=2))
     elif findings:
@@ -67,6 +69,7 @@ def check(
     例：dj check
     例：dj check --base origin/main
     """
+    from dangjian_cli import store
     from dangjian_cli.checks import check_repository
 
     root = _history_root(ctx, repo) if base is not None else root_of(ctx, repo)
@@ -92,6 +95,7 @@ def audit(
     例：dj audit
     例：dj audit --since v2025
     """
+    from dangjian_cli import gitrepo
     from dangjian_cli.audit import audit as run_audit
 
     root = _history_root(ctx, repo)
@@ -126,6 +130,8 @@ def renumber(
 
     例：dj renumber 2025-机电-005 --base origin/main
     """
+    from dangjian_cli import actions
+
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.renumber(session, project_id, base=base, force=force, on=on)
     done(session, outcome, f"已由 {project_id} 重新编号")

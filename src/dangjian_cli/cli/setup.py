@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from dangjian_cli import actions, store
 from dangjian_cli.cli.base import (
     RepoOpt,
     app,
@@ -34,8 +33,11 @@ def init(
 
     例：dj init 党建项目 --preset college --org 中共某某学院委员会
     """
-    first = actions.parse_name_email(clerk, "--clerk") if clerk else None
-    root = actions.init(directory, preset=preset, org=org, cycle=cycle, clerk=first)
+    from dangjian_cli import initrepo
+    from dangjian_cli.session import parse_name_email
+
+    first = parse_name_email(clerk, "--clerk") if clerk else None
+    root = initrepo.init(directory, preset=preset, org=org, cycle=cycle, clerk=first)
     say(f"已建立数据仓库：{root.resolve()}（预设 {preset}）。")
     say("下一步：编辑 dj.yaml 中的 units（二级党组织和党支部）和 people（人员与角色），然后 dj apply。")
 
@@ -62,5 +64,7 @@ def schema(ctx: typer.Context, repo: RepoOpt = None) -> None:
 
     例：dj schema
     """
+    from dangjian_cli import store
+
     for path in store.write_schemas(root_of(ctx, repo)):
         say(f"已写入 {path}")

@@ -1,0 +1,168 @@
+"""The one transaction of every step: forms staged, records written, one git commit, or everything rolled back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dangjian_cli import gitrepo, replay, store
+from dangjian_cli.errors import DjError
+from dangjian_cli.model import Project, Status
+from dangjian_cli.session import Session
+from dangjian_cli.transitions import TRANSITIONS
+from dangjian_cli.workflow import Context
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step left behind: the new record, its file, the commit and the forms."""
+
+    project: Project
+    path: Path
+    commit: str | None  # None when no commit was made
+    forms: tuple[Path, ...] = ()  # the step's forms, in out/<id>/
+
+
+def context(session: Session, on: dt.date | None) -> Context:
+    """The rules' view of a session: its config, who acts, the step's date and today."""
+    return Context(session.config, session.actor, on or session.today, session.today)
+
+
+def _summary(action: str, before: Project | None, after: Project) -> str:
+    if action == "apply":
+        return f"申报《{after.title}》（{after.unit}）"
+    if action == "approve" and after.approval:
+        return f"立项，资助 {after.approval.funding} 元"
+    if action == "mid-check":
+        rect = after.open_rectification
+        return f"中期检查，限期 {rect.deadline} 前整改" if rect else "中期检查通过"
+    if action == "score" and after.scores:
+        return "录入评分"
+    if action == "accept":
+        if after.status is Status.approved and after.past_stages:
+            done = after.past_stages[-1]
+            return f"第 {done.stage} 阶段验收通过（{done.result.total} 分），进入第 {after.stage} 阶段"
+        if after.result:
+            verdict = "验收通过" if after.result.passed == "yes" else "验收未通过"
+            return f"{verdict}，总分 {after.result.total}" + (f"，{after.result.grade}" if after.result.grade else "")
+    return TRANSITIONS[action].label
+
+
+def record(session: Session, action: str, before: Project | None, after: Project, on: dt.date | None,
+           summary: str | None = None, args: Mapping[str, Any] | None = None) -> Outcome:
+    """Write the new record and make the one commit of this step (or roll back)."""
+    return record_many(session, action, [(before, after)], on, summary, args)[0]
+
+
+def record_many(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]],
+                on: dt.date | None, summary: str | None = None,
+                args: Mapping[str, Any] | None = None) -> list[Outcome]:
+    """Write every changed record and make one commit holding exactly those files (or roll all back).
+
+    The step's forms are rendered first, from the text about to be written, so a broken template
+    stops the step before anything is written.
+    """
+    root = session.root
+    texts = [store.project_text(root, after) for _, after in changes]
+    # Staged inside out/ so the finished forms move into place with a rename.
+    with tempfile.TemporaryDirectory(prefix=".dj-forms-", dir=_out_dir(root) if session.forms else None) as staging:
+        staged = _stage_forms(session, action, [a for _, a in changes], texts, Path(staging))
+        old = {path: path.read_bytes() if path.exists() else None for path, _ in texts}
+        try:
+            for path, text in texts:
+                store.atomic_write(path, text)
+            sha = commit(session, action, changes, on or session.today, summary, args=args) if session.commit else None
+        except BaseException:
+            written = {path: text.encode("utf-8") for path, text in texts}
+            for path, data in old.items():
+                if not path.exists() or path.read_bytes() != written[path]:
+                    continue  # not what this step wrote: leave another step's file alone
+                if data is None:
+                    path.unlink()
+                else:
+                    store.atomic_write_bytes(path, data)
+            raise
+        forms = {pid: tuple(_place(p, root) for p in paths) for pid, paths in staged.items()}
+    return [Outcome(after, path, sha, forms.get(after.id, ())) for (_, after), (path, _) in zip(changes, texts,
+                                                                                               strict=True)]
+
+
+def _out_dir(root: Path) -> Path:
+    out = root / "out"
+    out.mkdir(exist_ok=True)
+    return out
+
+
+def _stage_forms(session: Session, action: str, projects: Sequence[Project], texts: Sequence[tuple[Path, str]],
+                 staging: Path) -> dict[str, list[Path]]:
+    step_forms = TRANSITIONS[action].forms
+    if not session.forms or not step_forms:
+        return {}
+    from dangjian_cli import render
+
+    staged: dict[str, list[Path]] = {}
+    for project, (_, text) in zip(projects, texts, strict=True):
+        wanted = [f for f in step_forms if f in render.available(project)]
+        blob = render.blob_id(text.encode("utf-8"))
+        staged[project.id] = [render.render(project, session.config, form, staging / project.id, root=session.root,
+                                            blob=blob) for form in wanted]
+    return staged
+
+
+def _place(staged: Path, root: Path) -> Path:
+    target = root / "out" / staged.parent.name / staged.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, target)
+    return target
+
+
+def commit(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]], on: dt.date,
+           summary: str | None, moved_from: Sequence[Path] = (), args: Mapping[str, Any] | None = None) -> str:
+    before, after = changes[0]
+    ids = [a.id for _, a in changes]
+    statuses = {(b.status.value if b else "new", a.status.value) for b, a in changes}
+    kept = replay.recorded(args or {})
+    trailers = {
+        "Dj-Action": action,
+        "Dj-Project": ", ".join(ids),
+        "Dj-From": ", ".join(sorted({f for f, _ in statuses})),
+        "Dj-To": ", ".join(sorted({t for _, t in statuses})),
+        "Dj-Actor": str(session.actor),
+        "Dj-Entered-By": str(session.entered_by) if session.entered_by else "",
+        "Dj-Date": str(on),
+        # What the audit needs to re-run the step: every argument the record does not hold verbatim.
+        "Dj-Args": json.dumps(kept, ensure_ascii=False, sort_keys=True, default=str) if kept else "",
+    }
+    target = after.id if len(ids) == 1 else f"{ids[0]} 等 {len(ids)} 个项目"
+    text = gitrepo.message(f"{action} {target}: {summary or _summary(action, before, after)}", trailers)
+    paths = [*moved_from, *(store.project_path(session.root, i) for i in ids)]
+    return gitrepo.commit(session.root, paths, text, author=session.author, when=session.when)
+
+
+def refuse_dirty(session: Session, project_id: str) -> None:
+    if not session.commit:
+        return
+    path = store.project_path(session.root, project_id)
+    if gitrepo.dirty(session.root, [path]):
+        raise DjError(
+            f"{store.display(path, session.root)} 有尚未提交的手工修改，dj 不会把它们混进自己的提交；"
+            f"请先提交（git commit）或撤销（git checkout -- 该文件）这些修改后再试。"
+        )
+
+
+def step(session: Session, project_id: str, action: str, args: Mapping[str, Any] | None = None,
+         on: dt.date | None = None) -> Outcome:
+    """Run one workflow step on one project: the common path of every state change.
+
+    `args` are the step's own arguments: they go into the commit, so the audit can re-run the step.
+    """
+    refuse_dirty(session, project_id)
+    before = store.load_project(session.root, project_id)
+    after = replay.run(action, before, context(session, on), args or {})
+    return record(session, action, before, after, on, args=args)

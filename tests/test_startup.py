@@ -1,0 +1,92 @@
+"""Start-up: each command loads only what it needs, and the lazily loaded commands look as they always did."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+
+from conftest import Dj, apply_sample
+from dangjian_cli.cli import COMMANDS
+from dangjian_cli.cli.base import app
+
+WORD_AND_SHEETS = ("docx", "docxtpl", "jinja2", "openpyxl")
+
+# Runs dj in a fresh interpreter as the `dj` script does, then lists which of the packages it loaded.
+_PROBE = """
+import json, sys
+from dangjian_cli.cli import app
+try:
+    app(sys.argv[2:], prog_name="dj")
+except SystemExit as e:
+    code = e.code
+with open(sys.argv[1], "w") as out:
+    json.dump({"exit": code, "loaded": sorted(sys.modules)}, out)
+"""
+
+
+def _loaded(tmp_path: Path, *args: str, cwd: Path, **env: str) -> tuple[set[str], set[str]]:
+    """The top-level packages and dj's command modules a `dj ARGS` run imported, checked to have succeeded."""
+    report = tmp_path / "loaded.json"
+    result = subprocess.run([sys.executable, "-c", _PROBE, str(report), *args], cwd=cwd, capture_output=True,
+                            text=True, env={**os.environ, **env})
+    found = json.loads(report.read_text(encoding="utf-8"))
+    assert found["exit"] in (0, None), result.stderr
+    assert "dangjian_cli" in found["loaded"]  # the probe sees our own imports
+    commands = {m.rsplit(".", 1)[1] for m in found["loaded"] if m.startswith("dangjian_cli.cli.")} - {"base"}
+    return {m.split(".")[0] for m in found["loaded"]}, commands
+
+
+def test_help_loads_no_command_model_yaml_writer_word_or_sheet(tmp_path: Path) -> None:
+    loaded, commands = _loaded(tmp_path, "--help", cwd=tmp_path)
+    assert not loaded & {"pydantic", "ruamel", *WORD_AND_SHEETS}
+    assert not commands
+
+
+def test_show_loads_no_yaml_writer_word_or_sheet_and_no_rich_in_a_pipe(repo: Path, dj: Dj, tmp_path: Path) -> None:
+    pid = apply_sample(dj)
+    loaded, commands = _loaded(tmp_path, "show", pid, cwd=repo)
+    assert not loaded & {"ruamel", "rich", *WORD_AND_SHEETS}
+    assert commands == {"reading"}
+
+
+def test_a_step_without_forms_loads_no_word_or_sheet(repo: Path, dj: Dj, tmp_path: Path) -> None:
+    pid = apply_sample(dj)
+    loaded, _ = _loaded(tmp_path, "approve", pid, "--doc-no", "党组〔2025〕1号", cwd=repo, DJ_NO_FORMS="1")
+    assert not loaded & set(WORD_AND_SHEETS)
+    assert "已立项" in dj("show", pid).stdout  # the step did happen
+
+
+def test_the_help_lists_every_command_with_the_first_paragraph_of_its_docstring(dj: Dj) -> None:
+    listed = dj("--help").stdout
+    for name, (_, summary) in COMMANDS.items():
+        assert re.search(rf"│ {re.escape(name)} +{re.escape(summary[:8])}", listed), name
+    for module in {module for module, _ in COMMANDS.values()}:
+        __import__(f"dangjian_cli.cli.{module}")
+    registered = {info.name or typer.main.get_command_name(info.callback.__name__): info
+                  for info in app.registered_commands if info.callback is not None}
+    assert set(registered) == set(COMMANDS)
+    for name, (module, summary) in COMMANDS.items():
+        callback = registered[name].callback
+        assert callback is not None and callback.__module__ == f"dangjian_cli.cli.{module}"
+        assert (inspect.getdoc(callback) or "").split("\n\n")[0] == summary, name
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_prints_its_own_help(dj: Dj, name: str) -> None:
+    r = dj(name, "--help")
+    assert r.exit_code == 0, r.stderr
+    assert re.search(rf"Usage: \S+ {re.escape(name)} ", r.stdout) and COMMANDS[name][1][:8] in r.stdout
+
+
+def test_a_mistyped_command_is_a_usage_error_with_a_suggestion(dj: Dj) -> None:
+    r = dj("aprove")
+    assert r.exit_code == 2
+    assert "No such command 'aprove'" in r.stderr and "'approve'" in r.stderr
