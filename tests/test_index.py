@@ -35,7 +35,8 @@ def by_reading(root: Path) -> list[index.Summary]:
     out = []
     for path in store.project_files(root):
         shown = store.display(path, root)
-        out.append(index.summarize(shown, store.validate(Project, store.read_yaml(path, shown), shown)))
+        project = store.validate(Project, store.read_yaml(path, shown), shown)
+        out.append(index.summarize(shown, project, index.blob_id(path.read_bytes())))
     return out
 
 
@@ -220,3 +221,23 @@ def test_due_and_stats_read_the_index_and_see_an_edit(repo: Path, dj: Dj, three:
     assert "缓存中的整改" not in dj("due", "--today", "2025-06-01").stdout
     stats = dj("stats").stdout
     assert "7777.00" not in stats and "900.00" in stats
+
+
+def test_list_prints_aligned_text_csv_and_stops_quietly_in_a_pipe(repo: Path, dj: Dj, three: list[str]) -> None:
+    from dangjian_cli.textout import display_width
+
+    lines = dj("list").stdout.splitlines()
+    header, rows = lines[1], lines[2:]
+    assert header.split() == ["编号", "单位", "类别", "类型", "状态", "项目名称"] and len(rows) == 3
+    # the title starts at the same terminal column on every line: Chinese characters count two
+    starts = {display_width(line[: line.index(title)]) for line, title in
+              zip(rows, ["“党员先锋岗”", "“党员先锋岗”", "“党员先锋岗”"], strict=True)}
+    assert len(starts) == 1
+    import csv
+
+    table = list(csv.reader(dj("list", "--csv").stdout.splitlines()))
+    assert table[0] == ["编号", "单位", "类别", "类型", "状态", "项目名称"]
+    assert sorted(row[0] for row in table[1:]) == sorted(three)
+    piped = subprocess.run(f"{sys.executable} -m dangjian_cli list --csv | head -1", shell=True, cwd=repo,
+                           capture_output=True, text=True, check=False)
+    assert piped.stdout.startswith("编号,") and piped.stderr == ""

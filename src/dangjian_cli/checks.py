@@ -99,8 +99,11 @@ def money_problems(project: Project) -> list[str]:
     return out
 
 
-def check_repository(root: Path) -> list[Problem]:
-    """Every problem in dj.yaml and the project files; a file already checked under the same dj.yaml is not read."""
+def check_repository(root: Path) -> tuple[list[Problem], int]:
+    """Every problem in dj.yaml and the project files, and how many files there are.
+
+    A file already checked under the same dj.yaml is not read again.
+    """
     from dangjian_cli import index
 
     config, problems = _load(root / store.CONFIG_FILE, root, Config)
@@ -123,4 +126,4 @@ def check_repository(root: Path) -> list[Problem]:
             if summary.id in seen:
                 problems.append(Problem(path, f"字段 id：编号 {summary.id} 与 {seen[summary.id]} 重复"))
             seen.setdefault(summary.id, path)
-    return problems
+    return problems, len(found.rows)

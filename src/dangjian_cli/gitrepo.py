@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -362,7 +362,28 @@ def git_dir(root: Path) -> Path | None:
     return None
 
 
-def ls_files(root: Path, *args: str) -> str:
-    """`git ls-files -z` for the folder given last, paths relative to `root`: NUL-ended lines."""
+def ls_files_started(root: Path, *args: str) -> Callable[[], str]:
+    """Start `git ls-files -z` for the folder given last; the call returned gives its output when done.
+
+    The output goes to a temporary file, so git finishes at its own speed while dj does other work.
+    """
+    import tempfile
+
+    if shutil.which("git") is None:
+        raise DjError("找不到 git 程序；请先安装 git（例如 apt install git），或加 --no-commit 只写文件不提交。")
     *options, folder = args
-    return _git(root, "ls-files", "-z", *options, "--", folder).stdout
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 (closed by result)
+    child = subprocess.Popen(["git", "-c", "core.quotepath=off", "ls-files", "-z", *options, "--", folder],
+                             cwd=root, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+
+    def result() -> str:
+        with out, err:
+            if child.wait():
+                err.seek(0)
+                detail = err.read().decode("utf-8", "replace").strip().splitlines()
+                raise DjError(f"git ls-files 失败：{detail[-1] if detail else '未知原因'}；请检查仓库状态后再试。")
+            out.seek(0)
+            return out.read().decode("utf-8", "surrogateescape")
+
+    return result
+

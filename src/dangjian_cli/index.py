@@ -27,7 +27,7 @@ from dangjian_cli import __version__, gitrepo, store
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, Status
 
-FORMAT = 2  # the layout of the tables and of Summary: change it when either changes
+FORMAT = 3  # the layout of the tables and of Summary: change it when either changes
 _PROJECT_PATH = re.compile(rf"{store.PROJECTS_DIR}/[^/]+/[^/]+\.yaml")
 _PARALLEL_FROM = 2000  # fewer new files than this are read in this process
 
@@ -63,6 +63,7 @@ class Summary(NamedTuple):
     grade: str
     award: str
     last_step_text: str | None  # the latest step's date, which dates a ledger printed from it
+    oid: str  # the git blob the summary was read from
 
     @property
     def status(self) -> Status:
@@ -97,7 +98,7 @@ class Summary(NamedTuple):
         return None if self.last_step_text is None else dt.date.fromisoformat(self.last_step_text)
 
 
-def summarize(path: str, project: Project) -> Summary:
+def summarize(path: str, project: Project, oid: str) -> Summary:
     from dangjian_cli.workflow import last_step_date
 
     def text(value: object) -> str | None:
@@ -110,7 +111,7 @@ def summarize(path: str, project: Project) -> Summary:
         str(project.granted), str(project.spent), text(result.retained if result else None), _mid_check(project),
         any(m.stage == project.stage for m in project.mid_checks), text(rect.deadline if rect else None),
         rect.issues if rect else "", project.competition is not None, text(result.total if result else None),
-        result.grade if result else "", result.award if result else "", text(last_step_date(project)),
+        result.grade if result else "", result.award if result else "", text(last_step_date(project)), oid,
     )
 
 
@@ -124,9 +125,10 @@ def _mid_check(project: Project) -> str:
 
 # --- one file, read and judged -----------------------------------------------------------
 
-# A stored row: (path, oid, error, the summary's fields after path) — the fields None when error is set.
+# A stored row: the summary's fields, then the error (the fields between path and oid None when it is set).
 Row = tuple[object, ...]
-_WIDTH = 3 + len(Summary._fields) - 1
+_WIDTH = len(Summary._fields) + 1
+_OID = len(Summary._fields) - 1
 Judge = Callable[[str, Project], tuple[str, ...]]  # (path, record) → what `dj check` finds in the file
 
 
@@ -148,7 +150,7 @@ def read_file(root: Path, path: str, width: int, judge: Judge | None) -> Read:
     from dangjian_cli.model import explain
 
     def failed(oid: str, message: str, problems: Sequence[str]) -> Read:
-        return Read((path, oid, message, *([None] * (_WIDTH - 3))), tuple(problems) if judge else None)
+        return Read((path, *([None] * (_WIDTH - 3)), oid, message), tuple(problems) if judge else None)
 
     try:
         data = (root / path).read_bytes()
@@ -165,7 +167,7 @@ def read_file(root: Path, path: str, width: int, judge: Judge | None) -> Read:
     except ValidationError as e:
         problems = explain(e)
         return failed(oid, store.invalid(path, problems).message, problems)
-    return Read((path, oid, "", *summarize(path, project)[1:]), judge(path, project) if judge else None)
+    return Read((*summarize(path, project, oid), ""), judge(path, project) if judge else None)
 
 
 def _read_all(root: Path, paths: Sequence[str], width: int, judge: Judge | None) -> list[Read]:
@@ -210,15 +212,15 @@ class Index:
         for row in self.rows:
             if cycle is not None and str(row[0]).split("/")[1] != cycle:
                 continue
-            if row[2]:
-                raise DjError(str(row[2]))
-            out.append(make(Summary, (row[0], *row[3:])))
+            if row[-1]:
+                raise DjError(str(row[-1]))
+            out.append(make(Summary, row[:-1]))
         return out
 
     def files(self) -> Iterator[tuple[str, Summary | None]]:
         """Each file with its summary, or None when it cannot be read."""
         for row in self.rows:
-            yield str(row[0]), None if row[2] else tuple.__new__(Summary, (row[0], *row[3:]))
+            yield str(row[0]), None if row[-1] else tuple.__new__(Summary, row[:-1])
 
     def record(self, summary: Summary) -> Project:
         """The whole record a summary stands for, read from its file."""
@@ -234,12 +236,14 @@ def load(root: Path, judge: Judge | None = None, rules: str = "") -> Index:
     database = _database(root)
     if database is None:
         return _without_git(root, judge)
-    listing = gitrepo.ls_files(root, "-s", store.PROJECTS_DIR)
-    changed = gitrepo.ls_files(root, "-m", "-o", store.PROJECTS_DIR).split("\0")
-    dirty = {p for p in changed if _PROJECT_PATH.fullmatch(p)}
+    # git lists the files while the stored summaries are read: two cores, half the wait
+    listing_of = gitrepo.ls_files_started(root, "-s", store.PROJECTS_DIR)
+    changed_of = gitrepo.ls_files_started(root, "-m", "-o", store.PROJECTS_DIR)
     try:
         with closing(_open(database)) as db:
-            return _Refresh(db, root, listing, dirty, judge, rules).run()
+            stored = db.execute("SELECT key, rows FROM listing").fetchone()
+            dirty = {p for p in changed_of().split("\0") if _PROJECT_PATH.fullmatch(p)}
+            return _Refresh(db, root, listing_of(), dirty, judge, rules).run(stored)
     except (sqlite3.Error, OSError):
         return _without_git(root, judge)  # a database failing midway (a full disk, a read-only .git) costs time only
 
@@ -263,9 +267,9 @@ class _Refresh:
         self.new: list[Read] = []  # files read in this run
         self.changed = False  # the listing's summaries are to be stored anew
 
-    def run(self) -> Index:
+    def run(self, stored: tuple[str, bytes] | None) -> Index:
         key = blob_id(self.listing.encode("utf-8"))
-        staged, odd = self._stored(key) or self._staged(key)
+        staged, odd = (self._stored(stored[1]) if stored and stored[0] == key else None) or self._staged(key)
         rows = {str(r[0]): r for r in staged}
         for path in sorted(self.dirty | set(odd)):
             if (self.root / path).is_file():
@@ -277,15 +281,12 @@ class _Refresh:
         ordered = list(rows.values()) if not self.dirty and not odd else [rows[p] for p in sorted(rows, key=_order)]
         return Index(self.root, ordered, problems)
 
-    def _stored(self, key: str) -> tuple[list[Row], list[str]] | None:
-        """The summaries stored for exactly this listing, if they are."""
-        found = self.db.execute("SELECT rows FROM listing WHERE key = ?", (key,)).fetchone()
-        if found is None:
-            return None
+    def _stored(self, packed: bytes) -> tuple[list[Row], list[str]] | None:
+        """The summaries stored for this listing, unless damaged."""
         try:
-            staged, odd = marshal.loads(found[0])
+            staged, odd = marshal.loads(packed)
             if isinstance(staged, list) and all(isinstance(r, tuple) and len(r) == _WIDTH for r in staged):
-                self.width = len(str(staged[0][1])) if staged else 40
+                self.width = len(str(staged[0][_OID])) if staged else 40
                 return staged, list(odd)
         except (ValueError, EOFError, TypeError):
             pass
@@ -305,7 +306,7 @@ class _Refresh:
             else:
                 odd.append(path)  # a link, or a file in the middle of a merge: what is on disk counts
         self.width = len(next(iter(blobs.values()), "0" * 40))
-        known = {(str(r[0]), str(r[1])): r for r in self.db.execute("SELECT * FROM files")}
+        known = {(str(r[0]), str(r[_OID])): r for r in self.db.execute("SELECT * FROM files")}
         rows: dict[str, Row] = {}
         wanted = []
         for path, oid in blobs.items():
@@ -317,7 +318,7 @@ class _Refresh:
             else:
                 wanted.append(path)  # the file holds the staged blob: read it from the work tree
         for read in self._read(wanted):
-            if read.row[1] == blobs[str(read.row[0])]:
+            if read.row[_OID] == blobs[str(read.row[0])]:
                 rows[str(read.row[0])] = read.row
             else:
                 odd.append(str(read.row[0]))  # changed since git looked
@@ -343,13 +344,13 @@ class _Refresh:
         query = "SELECT path, oid, problems FROM checked WHERE rules = ?"
         stored = {(p, o): found for p, o, found in self.db.execute(query, (self.rules,))}
         out = {r.row[0]: r.problems for r in self.new if r.problems is not None}
-        again = [p for p, row in rows.items() if p not in out and (p, row[1]) not in stored]
+        again = [p for p, row in rows.items() if p not in out and (p, row[_OID]) not in stored]
         for read in self._read(again):
             rows[str(read.row[0])] = read.row
             out[str(read.row[0])] = read.problems or ()
         for path, row in rows.items():
             if path not in out:
-                out[path] = tuple(json.loads(stored[path, row[1]]))
+                out[path] = tuple(json.loads(stored[path, row[_OID]]))
         return {str(p): found for p, found in out.items()}
 
     def _save(self, key: str, staged: list[Row], odd: list[str]) -> None:
@@ -360,12 +361,12 @@ class _Refresh:
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany(f"INSERT OR REPLACE INTO files VALUES ({', '.join('?' * _WIDTH)})",
-                           [r.row for r in self.new if r.row[1]])
+                           [r.row for r in self.new if r.row[_OID]])
             if self.judge is not None:
                 db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?, ?)",
-                               [(r.row[0], r.row[1], self.rules, json.dumps(r.problems, ensure_ascii=False))
-                                for r in self.new if r.row[1] and r.problems is not None])
-            db.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)", (key, marshal.dumps((staged, odd))))
+                               [(r.row[0], r.row[_OID], self.rules, json.dumps(r.problems, ensure_ascii=False))
+                                for r in self.new if r.row[_OID] and r.problems is not None])
+            db.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)", (key, _packed(staged, odd)))
             if db.execute("SELECT count(*) FROM files").fetchone()[0] > 2 * len(staged) + 1000:
                 _forget_others(db, staged)
             db.execute("COMMIT")
@@ -373,10 +374,17 @@ class _Refresh:
             db.rollback()  # another dj is writing the same: its entries will do
 
 
+def _packed(staged: list[Row], odd: list[str]) -> bytes:
+    """The listing's rows as one value; a text repeated on many rows (a unit, a status) is stored once."""
+    same: dict[object, object] = {}
+    rows = [tuple([same.setdefault(v, v) if type(v) is str else v for v in row]) for row in staged]
+    return marshal.dumps((rows, odd))
+
+
 def _forget_others(db: sqlite3.Connection, staged: list[Row]) -> None:
     """Old versions pile up as records change: keep those git's index holds now."""
     db.execute("CREATE TEMP TABLE keep (path TEXT, oid TEXT, PRIMARY KEY (path, oid)) WITHOUT ROWID")
-    db.executemany("INSERT INTO keep VALUES (?, ?)", [(r[0], r[1]) for r in staged])
+    db.executemany("INSERT INTO keep VALUES (?, ?)", [(r[0], r[_OID]) for r in staged])
     db.execute("DELETE FROM files WHERE (path, oid) NOT IN (SELECT path, oid FROM keep)")
     db.execute("DELETE FROM checked WHERE (path, oid) NOT IN (SELECT path, oid FROM keep)")
     db.execute("DROP TABLE keep")
@@ -386,8 +394,7 @@ def _forget_others(db: sqlite3.Connection, staged: list[Row]) -> None:
 
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE files (path TEXT NOT NULL, oid TEXT NOT NULL, error TEXT NOT NULL, {", ".join(Summary._fields[1:])},
-                    PRIMARY KEY (path, oid)) WITHOUT ROWID;
+CREATE TABLE files ({", ".join(Summary._fields)}, error TEXT NOT NULL, PRIMARY KEY (path, oid)) WITHOUT ROWID;
 CREATE TABLE checked (path TEXT NOT NULL, oid TEXT NOT NULL, rules TEXT NOT NULL, problems TEXT NOT NULL,
                       PRIMARY KEY (path, oid, rules)) WITHOUT ROWID;
 CREATE TABLE listing (one INTEGER PRIMARY KEY CHECK (one = 1), key TEXT NOT NULL, rows BLOB NOT NULL);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -13,19 +14,24 @@ RICH_ROWS = 500  # a rich table lays out every row before printing the first: pa
 @functools.lru_cache(maxsize=4096)  # units, types and statuses repeat on every row
 def display_width(text: str) -> int:
     """Columns a text takes in a terminal or a spreadsheet: Chinese characters take two."""
-    if text.isascii():
-        return len(text)
-    width = unicodedata.east_asian_width
-    return len(text) + sum(1 for ch in text if width(ch) in "WF")
+    return len(text) if text.isascii() else len(text) + sum(map(_extra, text))
+
+
+@functools.cache
+def _extra(ch: str) -> int:
+    return 1 if unicodedata.east_asian_width(ch) in "WF" else 0
 
 
 def aligned(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Iterator[str]:
     """Lines of a table, each column padded to its widest cell; the last column, free text, is not padded."""
-    widths = [[display_width(cell) for cell in row[:-1]] for row in (headers, *rows)]
-    columns = [max(column) for column in zip(*widths, strict=True)]
-    for row, row_widths in zip((headers, *rows), widths, strict=True):
-        cells = [cell + " " * (column - width) for cell, width, column in zip(row, row_widths, columns, strict=False)]
-        yield "  ".join([*cells, row[-1]]).rstrip()
+    table = [headers, *rows]
+    padded = []
+    for column in range(len(headers) - 1):
+        widths = {cell: display_width(cell) for cell in {row[column] for row in table}}
+        widest = max(widths.values())
+        padded.append({cell: cell + " " * (widest - width) for cell, width in widths.items()})
+    for row in table:
+        yield "  ".join([*(pad[cell] for pad, cell in zip(padded, row, strict=False)), row[-1]]).rstrip()
 
 
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
@@ -47,6 +53,7 @@ def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]
         return
     out = sys.stdout
     out.write(title + "\n")
-    for line in aligned(headers, rows):
-        out.write(line + "\n")
+    lines = aligned(headers, rows)
+    while chunk := list(itertools.islice(lines, 2000)):  # a write per line costs more than the line
+        out.write("\n".join(chunk) + "\n")
     out.flush()

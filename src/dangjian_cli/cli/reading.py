@@ -56,6 +56,7 @@ def list_(
     import json
 
     from dangjian_cli import index, store
+    from dangjian_cli.model import STATUS_LABELS
 
     root = root_of(ctx, repo)
     wanted = _status(status)
@@ -64,7 +65,7 @@ def list_(
     found = index.load(root)
     rows = [
         p for p in found.summaries(cycle)
-        if (wanted is None or p.status is wanted)
+        if (wanted is None or p.status_value == wanted.value)
         and (not unit or p.unit in unit_names or p.unit == unit)
         and (type_ is None or p.type == type_)
         and (category is None or p.category == category)
@@ -79,7 +80,8 @@ def list_(
         out.write("\n]\n" if rows else "]\n")
         return
     columns = ("编号", "单位", "类别", "类型", "状态", "项目名称")  # free text last: the others line up
-    cells = [(p.id, p.unit, p.category, p.type, p.status.label, p.title) for p in rows]
+    labels = {s.value: label for s, label in STATUS_LABELS.items()}
+    cells = [(p.id, p.unit, p.category, p.type, labels[p.status_value], p.title) for p in rows]
     if as_csv:
         import csv
 

@@ -69,16 +69,15 @@ def check(
     例：dj check
     例：dj check --base origin/main
     """
-    from dangjian_cli import store
     from dangjian_cli.checks import check_repository
 
     root = _history_root(ctx, repo) if base is not None else root_of(ctx, repo)
-    problems: list[Any] = check_repository(root)
+    found, count = check_repository(root)
+    problems: list[Any] = found
     if base is not None:
         from dangjian_cli.audit import check_base
 
         problems += check_base(root, base)
-    count = len(store.project_files(root))
     against = f"，相对 {base} 的提交都是合法步骤" if base else ""
     _report_findings(problems, as_json, f"检查通过：dj.yaml 和 {count} 个项目文件都没有问题{against}。")
 
