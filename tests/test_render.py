@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import os
+import re
 import shutil
 import subprocess
 import time
+import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -241,3 +247,174 @@ def test_pdf_without_libreoffice_says_how_to_install_it(tmp_path: Path, monkeypa
         render.to_pdf([tmp_path / "x.docx"], tmp_path)
     assert "LibreOffice" in info.value.message and "apt install libreoffice-writer-nogui" in info.value.message
 
+
+# --- throughput: templates read once per process, forms across the cores, PDFs in few LibreOffice runs ---------
+
+
+def _plain(template: Path, values: dict[str, Any], stamp: dt.date, author: str) -> bytes:
+    """A form as docxtpl makes it with nothing kept between forms, zipped with zipfile: dj's output before caching."""
+    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+    from jinja2.sandbox import SandboxedEnvironment
+
+    doc = DocxTemplate(str(template))
+    doc.render(values, SandboxedEnvironment(autoescape=True), autoescape=True)
+    raw = io.BytesIO()
+    doc.save(raw)
+    when = f"{stamp.isoformat()}T00:00:00Z"
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rf"\g<1>{when}", data.decode())
+                data = re.sub(r"(<cp:lastModifiedBy>)[^<]*", rf"\g<1>{author}", text).encode()
+            entry = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, data)
+    return out.getvalue()
+
+
+def test_forms_from_kept_templates_are_the_bytes_docxtpl_alone_makes(
+        sample: tuple[Path, Config, list[Project]], tmp_path: Path) -> None:
+    root, config, projects = sample
+    tricky = one(projects, "2025-机电-001").model_copy(update={
+        "title": "{{ 7*7 }} A&B <c> ✅ 👨‍👩‍👧", "leader": "{% for x in y %}张三{% endfor %}"})
+    # A template of the user's with a header and document properties that carry tags too: docxtpl fills those
+    # in place, so a kept template must start each form from the template's, not from the last form's.
+    own = tmp_path / "own"
+    (own / "templates").mkdir(parents=True)
+    doc = Document(str(render.template_path(None, "approval")))
+    doc.sections[0].header.paragraphs[0].text = "{{ id }} · {{ title }}"
+    doc.core_properties.title = "{{ title }}"
+    doc.core_properties.subject = "{{ unit }}"
+    doc.save(str(own / "templates" / "approval.docx"))
+    picked = [tricky, *(one(projects, pid) for pid in ("2025-机电-002", "2025-外语-001", "2025-经管-003"))]
+    compared = 0
+    for where in (root, own):
+        for p in picked:
+            for form in render.available(p) if where == root else ["approval"]:
+                for _ in range(2):  # the second from what the first left in the cache
+                    made = render.render(p, config, form, tmp_path / "out", root=where, blob="abc").read_bytes()
+                    plain = _plain(render.template_path(where, form), render.context(p, config, "abc"),
+                                   render.stamp(p), config.org)
+                    assert made == plain, (where, p.id, form)
+                    compared += 1
+        if where == own:
+            header = Document(str(tmp_path / "out" / f"{picked[-1].id}-立项通知.docx")).sections[0].header
+            assert header.paragraphs[0].text == f"{picked[-1].id} · {picked[-1].title}"
+    assert compared > 30
+
+
+def test_a_template_is_compiled_once_per_process_for_many_forms(sample: tuple[Path, Config, list[Project]],
+                                                                 tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from docxtpl import DocxTemplate
+
+    from dangjian_cli import wordform
+
+    _, config, projects = sample
+    patched = []
+    plain_patch = DocxTemplate.patch_xml
+    monkeypatch.setattr(DocxTemplate, "patch_xml", lambda self, xml: patched.append(1) or plain_patch(self, xml))
+    (tmp_path / "templates").mkdir()
+    doc = Document(str(render.template_path(None, "approval")))
+    doc.add_paragraph(f"第一版 {tmp_path.name}")  # a template this process has not seen
+    doc.save(str(tmp_path / "templates" / "approval.docx"))
+    approved = [p for p in projects if "approval" in render.available(p)]
+    compiled = wordform.ENVIRONMENT.compiles
+    first = render.render(approved[0], config, "approval", tmp_path / "out", root=tmp_path, blob="abc")
+    once, patched_once = wordform.ENVIRONMENT.compiles - compiled, len(patched)
+    assert once >= 1 and patched_once >= 2  # its body is new here; its footer is the shipped one's
+    made = [first] + [render.render(p, config, "approval", tmp_path / "out", root=tmp_path, blob="abc")
+                      for p in approved[1:]]
+    assert len(made) >= 10
+    assert wordform.ENVIRONMENT.compiles - compiled == once and len(patched) == patched_once
+    for p, path in zip(approved, made, strict=True):
+        assert p.title in "\n".join(texts(path))
+    # The template edited meanwhile: its bytes changed, so the next form is made from the new one.
+    doc.add_paragraph("第二版")
+    doc.save(str(tmp_path / "templates" / "approval.docx"))
+    again = render.render(approved[0], config, "approval", tmp_path / "again", root=tmp_path, blob="abc")
+    assert "第二版" in list(texts(again))
+    assert wordform.ENVIRONMENT.compiles - compiled > once
+
+
+def test_forms_are_made_in_one_process_when_few_and_on_every_core_when_many(
+        sample: tuple[Path, Config, list[Project]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, config, projects = sample
+    if hasattr(os, "sched_getaffinity"):
+        assert render.cores() == len(os.sched_getaffinity(0))  # what this process may use, not the machine
+    pools: list[int] = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, max_workers: int, **kwargs: Any) -> None:
+            pools.append(max_workers)
+            super().__init__(max_workers, **kwargs)
+
+    monkeypatch.setattr(render, "ProcessPoolExecutor", Pool)
+    few = projects[:2]
+    made = render.render_many(root, config, few, tmp_path / "few")
+    assert 0 < len(made) < render.POOL_FROM and pools == []  # starting workers would cost more than the forms
+    monkeypatch.setattr(render, "cores", lambda: 3)
+    made = render.render_many(root, config, projects, tmp_path / "all")
+    assert pools == [3]
+    assert len(made) == sum(len(render.available(p)) for p in projects) == len(set(made))
+    assert all(path.is_file() for path in made)
+
+
+def test_many_forms_are_cut_into_few_libreoffice_runs() -> None:
+    from dangjian_cli import pdf
+
+    forms = [Path(f"2025-机电-{n:03d}-申报表.docx") for n in range(450)]
+    assert pdf.batches([], 2) == []
+    assert pdf.batches(forms[:12], 2) == [forms[:12]]  # LibreOffice starts once for a handful
+    two = pdf.batches(forms[:45], 2)
+    assert [len(b) for b in two] == [23, 22] and two[0] + two[1] == forms[:45]  # one run per core
+    capped = pdf.batches(forms, 1)  # at most 200 forms on one command line
+    assert [len(b) for b in capped] == [150, 150, 150] and [f for b in capped for f in b] == forms
+
+
+def test_render_all_pdf_converts_the_forms_of_many_projects_in_one_libreoffice_run(
+        sample: tuple[Path, Config, list[Project]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        dj: Dj) -> None:
+    pdf_tools()
+    root, _, projects = sample
+    real = shutil.which("soffice")
+    launches = tmp_path / "launches"
+    wrapper = tmp_path / "bin" / "soffice"  # counts its starts; the real LibreOffice does the work
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\necho started >> "{launches}"\nexec "{real}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{wrapper.parent}{os.pathsep}{os.environ['PATH']}")
+    out = tmp_path / "forms"
+    r = dj("--repo", str(root), "render", "--all", "--form", "approval", "--out", str(out), "--pdf")
+    assert r.exit_code == 0, r.stderr
+    approved = [p for p in projects if "approval" in render.available(p)]
+    assert len(approved) >= 10
+    assert launches.read_text(encoding="utf-8").splitlines() == ["started"]
+    assert sorted(p.name for p in (out / "pdf").iterdir()) == sorted(f"{p.id}-立项通知.pdf" for p in approved)
+    for p in approved:
+        pdf = out / "pdf" / f"{p.id}-立项通知.pdf"
+        assert f"已生成 {pdf}" in r.stdout
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF-") and len(data) > 10_000
+        text = "".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout.split())
+        assert "".join(p.title.split()) in text and p.id in text, p.id
+
+
+def test_a_form_libreoffice_cannot_read_is_named(sample: tuple[Path, Config, list[Project]],
+                                                 tmp_path: Path) -> None:
+    pdf_tools()
+    root, config, projects = sample
+    good = render.render(one(projects, "2025-机电-001"), config, "approval", tmp_path, root=root, blob="abc")
+    broken = tmp_path / "2025-机电-002-立项通知.docx"
+    broken.write_bytes(good.read_bytes()[:3000])  # cut short, as an interrupted copy leaves it
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "2025-机电-002-立项通知.pdf").write_bytes(b"%PDF-1.4 from an earlier run")
+    with pytest.raises(DjError) as info:
+        render.to_pdf([good, broken], tmp_path / "pdf")
+    message = info.value.message
+    assert "2025-机电-002-立项通知.docx" in message and "2025-机电-001" not in message and "请" in message
+    assert (tmp_path / "pdf" / f"{good.stem}.pdf").read_bytes().startswith(b"%PDF-")
+    assert not (tmp_path / "pdf" / "2025-机电-002-立项通知.pdf").exists()  # the old PDF did not pass for new

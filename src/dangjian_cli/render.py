@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -188,23 +185,19 @@ def _bad_tag(template: Path, env: Any) -> str:
     return ""
 
 
-def _stable(docx: bytes, stamp: dt.date, author: str) -> bytes:
-    """Fixed zip entry times and document properties: the same record gives the same bytes."""
+def _stable(entries: Iterable[tuple[str, bytes]], stamp: dt.date, author: str) -> bytes:
+    """The .docx zipped with fixed entry times and document properties: the same record gives the same bytes."""
+    from dangjian_cli import wordform
+
     when = f"{stamp.isoformat()}T00:00:00Z"
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "docProps/core.xml":
-                text = data.decode("utf-8")
-                text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rf"\g<1>{when}", text)
-                text = re.sub(r"(<cp:lastModifiedBy>)[^<]*", rf"\g<1>{_xml(author)}", text)
-                data = text.encode("utf-8")
-            entry = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, data)
-    return out.getvalue()
+
+    def props(data: bytes) -> bytes:
+        text = data.decode("utf-8")
+        text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rf"\g<1>{when}", text)
+        text = re.sub(r"(<cp:lastModifiedBy>)[^<]*", rf"\g<1>{_xml(author)}", text)
+        return text.encode("utf-8")
+
+    return wordform.zipped((name, props(data) if name == "docProps/core.xml" else data) for name, data in entries)
 
 
 def _xml(text: str) -> str:
@@ -213,25 +206,47 @@ def _xml(text: str) -> str:
 
 def render_template(template: Path, values: Mapping[str, Any], target: Path, stamp: dt.date, author: str) -> Path:
     """Fill one template and write it atomically; a broken template is a DjError naming the bad tag."""
-    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
-    from jinja2 import TemplateError
-    from jinja2.sandbox import SandboxedEnvironment
+    from dangjian_cli import wordform
 
-    env = SandboxedEnvironment(autoescape=True)
+    with _reading(template):
+        entries = wordform.fill(template, dict(values))
+    _write_form(target, _stable(entries, stamp, author))
+    return target
+
+
+@contextmanager
+def _reading(template: Path) -> Iterator[None]:
+    """A template Word or Jinja cannot read is a DjError naming the file, and the tag when one is wrong."""
+    from jinja2 import TemplateError
+
+    from dangjian_cli import wordform
+
     try:
-        doc = DocxTemplate(str(template))
-        doc.render(dict(values), env, autoescape=True)
-        raw = io.BytesIO()
-        doc.save(raw)
+        yield
     except TemplateError as e:
-        tag = _bad_tag(template, env)
+        tag = _bad_tag(template, wordform.ENVIRONMENT)
         where = f"“{tag}”" if tag else f"（{e.message}）"
         raise DjError(f"模板 {template} 中的标记{where}有误，无法生成表格；请在 Word 中改正该标记"
                       f"（变量写成 {{{{ 名称 }}}}），或删除该模板改用 dj 自带的。") from None
     except (zipfile.BadZipFile, KeyError, ValueError) as e:
         raise DjError(f"模板 {template} 不是有效的 Word 文档（{e}）；请用 Word 另存为 .docx 后再试。") from None
-    store.atomic_write_bytes(target, _stable(raw.getvalue(), stamp, author))
-    return target
+
+
+def _write_form(target: Path, data: bytes) -> None:
+    """Through a temporary file and a rename, so no reader sees half a form; not fsynced, unlike a record.
+
+    A form is remade from its record by `dj render` at any time, and two fsyncs per form were most of the time
+    `render --all` took on a busy disk.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")  # lock.py's strays
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def stamp(project: Project) -> dt.date:
@@ -256,22 +271,59 @@ def record_blob(root: Path, project_id: str) -> str:
     return blob_id(store.project_path(root, project_id).read_bytes())
 
 
-def _render_one(job: tuple[Project, Config, str, Path, Path | None, str]) -> Path:
-    project, config, form, out_dir, root, blob = job
-    return render(project, config, form, out_dir, root=root, blob=blob)
+# What every form of one `render_many` shares: the configuration, the data repository, the output folder.
+_Shared = tuple[Config, Path, Path]
+_Task = tuple[Project, str, tuple[str, ...]]  # a project, its record's blob id, the forms to make of it
+_shared: _Shared | None = None  # in a worker process, set once when it starts
+POOL_FROM = 16  # forms: below this, one process (a worker's start and its first templates cost more than it saves)
+
+
+def _render_forms(shared: _Shared, task: _Task) -> list[Path]:
+    config, root, out_dir = shared
+    project, blob, forms = task
+    return [render(project, config, form, out_dir / project.id, root=root, blob=blob) for form in forms]
+
+
+def _render_task(task: _Task) -> list[Path]:
+    assert _shared is not None, "a worker renders only after _start_worker"
+    return _render_forms(_shared, task)
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit, not the machine's)."""
+    if sys.version_info >= (3, 13):
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def render_many(root: Path, config: Config, projects: Iterable[Project], out_dir: Path,
                 forms: Sequence[str] | None = None, progress: Callable[[Path], None] | None = None) -> list[Path]:
     """Every available form (or those asked for) of many projects, across the machine's cores."""
-    jobs = [(p, config, form, out_dir / p.id, root, record_blob(root, p.id))
-            for p in projects for form in available(p) if forms is None or form in forms]
-    if len(jobs) <= 8:  # starting worker processes costs more than it saves
-        return _collect(map(_render_one, jobs), progress)
-    pool = ProcessPoolExecutor(max_workers=os.cpu_count() or 1, initializer=_start_worker, initargs=(os.getpid(),))
+    tasks: list[_Task] = []
+    for p in projects:
+        wanted = tuple(form for form in available(p) if forms is None or form in forms)
+        if wanted:
+            tasks.append((p, record_blob(root, p.id), wanted))
+    shared = (config, root, out_dir)
+    count = sum(len(wanted) for _, _, wanted in tasks)
+    workers = min(cores(), len(tasks))
+    if count < POOL_FROM or workers < 2:
+        return _collect((path for task in tasks for path in _render_forms(shared, task)), progress)
+    # Each worker compiles each template once; chunks of a few projects keep the queue's round trips few while
+    # every worker still gets several chunks to balance the load.
+    chunk = max(1, min(8, len(tasks) // (8 * workers)))
+    from dangjian_cli import wordform
+
+    for template in {template_path(root, form) for _, _, wanted in tasks for form in wanted}:
+        with _reading(template):  # read here, once: forked workers start with it
+            wordform.prepare(template)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(), shared))
     try:
         with _terminate_as_exit():
-            return _collect(pool.map(_render_one, jobs, chunksize=4), progress)
+            made = pool.map(_render_task, tasks, chunksize=chunk)
+            return _collect((path for paths in made for path in paths), progress)
     finally:  # also on Ctrl-C or SIGTERM: the queued forms are dropped and no worker is left behind
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -296,9 +348,12 @@ def _terminate_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker(parent: int, shared: _Shared) -> None:
     """A worker dies with the dj that started it, even when dj is killed with SIGKILL (Linux)."""
     import signal
+
+    global _shared
+    _shared = shared
 
     # A forked worker inherits dj's handlers: SIGTERM must end it, not become an error it reports and
     # outlives; Ctrl-C reaches the whole process group, and dj itself then shuts the pool down.
@@ -327,23 +382,8 @@ def _collect(paths: Iterable[Path], progress: Callable[[Path], None] | None) -> 
 # --- PDF -------------------------------------------------------------------------------
 
 
-def to_pdf(paths: Sequence[Path], out_dir: Path) -> list[Path]:
-    """LibreOffice converts each .docx to a PDF beside it in `out_dir`."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise DjError("未找到 LibreOffice（soffice），无法生成 PDF；请安装 LibreOffice"
-                      "（Debian/Ubuntu：sudo apt install libreoffice-writer-nogui fonts-noto-cjk），"
-                      "或去掉 --pdf 只生成 Word 文件。")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="dj-soffice-") as profile:
-        result = subprocess.run(
-            [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(out_dir), *map(str, paths)],
-            capture_output=True, text=True, timeout=600)
-    pdfs = [out_dir / f"{p.stem}.pdf" for p in paths]
-    missing = [p.name for p in pdfs if not p.is_file()]
-    if missing:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise DjError(f"LibreOffice 未能生成 {'、'.join(missing)}（{detail[-1] if detail else '原因不明'}）；"
-                      f"请用 Word 打开对应的 .docx 检查。")
-    return pdfs
+def to_pdf(paths: Sequence[Path], out_dir: Path, runs: int | None = None) -> list[Path]:
+    """Each .docx as `out_dir/<its name>.pdf`, by LibreOffice runs of many forms each, one run per core at most."""
+    from dangjian_cli import pdf
+
+    return pdf.to_pdf(paths, out_dir, runs or cores())
