@@ -14,6 +14,7 @@ import pytest
 from conftest import DATA, Dj, apply_sample, git
 from dangjian_cli import index, store
 from dangjian_cli.model import Project, Status
+from dangjian_cli.summary import Summary, summarize
 
 DB = Path(".git/dj/index.sqlite3")
 
@@ -30,17 +31,17 @@ def three(repo: Path, dj: Dj, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ids
 
 
-def by_reading(root: Path) -> list[index.Summary]:
+def by_reading(root: Path) -> list[Summary]:
     """The truth: every project file read and summarized, no index involved."""
     out = []
     for path in store.project_files(root):
         shown = store.display(path, root)
         project = store.validate(Project, store.read_yaml(path, shown), shown)
-        out.append(index.summarize(shown, project, index.blob_id(path.read_bytes())))
+        out.append(summarize(shown, project, index.blob_id(path.read_bytes())))
     return out
 
 
-def same_as_reading(root: Path) -> list[index.Summary]:
+def same_as_reading(root: Path) -> list[Summary]:
     found = index.load(root).summaries()
     assert found == by_reading(root)
     return found

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from dangjian_cli.awards import counts_for
 from dangjian_cli.config import Config
-from dangjian_cli.index import Summary
 from dangjian_cli.model import Status
+from dangjian_cli.summary import Summary
 
 HORIZON = dt.timedelta(days=30)
 

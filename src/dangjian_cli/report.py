@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +16,9 @@ from typing import Any
 
 from dangjian_cli import store
 from dangjian_cli.config import Config
-from dangjian_cli.index import Summary
 from dangjian_cli.model import CENT, Status
+from dangjian_cli.summary import Summary
+from dangjian_cli.textout import display_width
 
 COLUMNS = ("项目编号", "单位", "支部", "项目名称", "类型", "类别", "状态", "第一责任人", "直接责任人",
            "资助经费（元）", "已支出（元）", "结余（元）", "中期检查", "验收总分", "等次", "表彰")
@@ -87,10 +87,6 @@ def write_csv(projects: Sequence[Summary], out: Path) -> Path:
     return out
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Path) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -106,7 +102,7 @@ def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
     money_format = "#,##0.00"
     for index, name in enumerate(COLUMNS, start=1):
         cells = [row[index - 1] for row in sheet.iter_rows()]
-        widest = max(_display_width(_text(c.value)) for c in cells)
+        widest = max(display_width(_text(c.value)) for c in cells)
         sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, 60)
         if name in MONEY_COLUMNS or name == "验收总分":
             for cell in cells[1:]:
