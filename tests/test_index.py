@@ -242,3 +242,17 @@ def test_list_prints_aligned_text_csv_and_stops_quietly_in_a_pipe(repo: Path, dj
     piped = subprocess.run(f"{sys.executable} -m dangjian_cli list --csv | head -1", shell=True, cwd=repo,
                            capture_output=True, text=True, check=False)
     assert piped.stdout.startswith("编号,") and piped.stderr == ""
+
+
+def test_check_after_list_reads_no_file_again(repo: Path, dj: Dj, three: list[str]) -> None:
+    """list judges each file it reads as dj check would, so check finds every file done."""
+    (repo / DB).unlink()
+    assert dj("list").exit_code == 0
+    with sqlite3.connect(repo / DB) as db:
+        judged = {path for (path,) in db.execute("SELECT path FROM checked")}
+        # a finding stored for a file is what check reports: prove check reads it from here
+        db.execute("UPDATE checked SET problems = ? WHERE path = ?",
+                   ('["字段 title：索引里记下的问题"]', f"projects/2025/{three[0]}.yaml"))
+    assert judged == {f"projects/2025/{pid}.yaml" for pid in three}
+    r = dj("check")
+    assert r.exit_code == 1 and "索引里记下的问题" in r.stderr

@@ -196,12 +196,11 @@ def score_sheet(session: Session, rows: Sequence[SheetRow], *, reviewer: str, de
 def award(session: Session, *, cycle: str | None = None, order: Sequence[str] = (), competition: bool = False,
           dry_run: bool = False, on: dt.date | None = None) -> tuple[list[Placing], list[Outcome]]:
     """Rank the cycle, fill the tiers, write every changed award in one commit (unless dry_run)."""
-    from dangjian_cli import index
+    from dangjian_cli import checks
 
     # only accepted projects and the competition's entries can be ranked: the others are not read
-    candidates = index.load(session.root).projects(lambda s: s.status is Status.accepted or s.competing,
-                                                   cycle or session.config.cycle)
-    projects = list(candidates)
+    found = checks.repository_index(session.root, session.config)
+    projects = list(found.projects(lambda s: s.status is Status.accepted or s.competing, cycle or session.config.cycle))
     rank = awards.competition_award if competition else awards.award
     placings, changed = rank(projects, steps.context(session, on), order)
     if dry_run or not changed:

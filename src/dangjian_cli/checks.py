@@ -7,9 +7,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dangjian_cli import scoring, store
+from dangjian_cli import index, scoring, store
 from dangjian_cli.config import Config, Rubric
 from dangjian_cli.errors import DjError
+from dangjian_cli.index import Judge
 from dangjian_cli.model import Project, ScoreSheet, Status, explain
 from dangjian_cli.workflow import reference_problems
 
@@ -99,26 +100,34 @@ def money_problems(project: Project) -> list[str]:
     return out
 
 
-def check_repository(root: Path) -> tuple[list[Problem], int]:
-    """Every problem in dj.yaml and the project files, and how many files there are.
-
-    A file already checked under the same dj.yaml is not read again.
-    """
-    from dangjian_cli import index
-
-    config, problems = _load(root / store.CONFIG_FILE, root, Config)
-    rules = index.blob_id((root / store.CONFIG_FILE).read_bytes()) if isinstance(config, Config) else ""
+def judging(root: Path, config: Config | None) -> tuple[Judge, str]:
+    """What `dj check` finds in one file under this dj.yaml, and the key its findings are kept under."""
+    rules = index.blob_id((root / store.CONFIG_FILE).read_bytes()) if config is not None else ""
 
     def judge(shown: str, project: Project) -> tuple[str, ...]:
         found = []
         expected = store.display(store.project_path(root, project.id), root)
         if shown != expected:
             found.append(f"字段 id：编号 {project.id} 应保存在 {expected}")
-        if isinstance(config, Config):
+        if config is not None:
             found += reference_problems(project, config) + status_problems(project, config)
         return tuple(found)
 
-    found = index.load(root, judge, rules)
+    return judge, rules
+
+
+def repository_index(root: Path, config: Config) -> index.Index:
+    """The project files' summaries; a file read for them is judged too, so `dj check` finds it done."""
+    return index.load(root, *judging(root, config))
+
+
+def check_repository(root: Path) -> tuple[list[Problem], int]:
+    """Every problem in dj.yaml and the project files, and how many files there are.
+
+    A file already checked under the same dj.yaml is not read again.
+    """
+    config, problems = _load(root / store.CONFIG_FILE, root, Config)
+    found = index.load(root, *judging(root, config if isinstance(config, Config) else None), problems=True)
     seen: dict[str, str] = {}
     for path, summary in found.files():
         problems += [Problem(path, m) for m in found.problems.get(path, ())]

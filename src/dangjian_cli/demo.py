@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import actions, gitrepo, index, initrepo, report, store
+from dangjian_cli import actions, checks, gitrepo, initrepo, report, store
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project
@@ -110,6 +110,6 @@ def build(target: Path, today: dt.date | None = None) -> DemoResult:
         ids[i] = outcome.project.id
     gitrepo.write_commit_graph(target)
     final = [store.load_project(target, ids[i]) for i in sorted(ids)]
-    rows = index.load(target).summaries(config.cycle)
+    rows = checks.repository_index(target, config).summaries(config.cycle)
     ledger = report.write_xlsx(rows, config, config.cycle, target / "out" / f"台账-{config.cycle}.xlsx")
     return DemoResult(target, final, len(steps) + 1, [*outputs, ledger])

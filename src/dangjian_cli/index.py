@@ -139,8 +139,12 @@ class Index:
         return (self.record(s) for s in self.summaries(cycle) if wanted(s))
 
 
-def load(root: Path, judge: Judge | None = None, rules: str = "") -> Index:
-    """The repository's project files, each summarized (and judged, with `judge`) once per blob."""
+def load(root: Path, judge: Judge | None = None, rules: str = "", *, problems: bool = False) -> Index:
+    """The repository's project files, each summarized once per blob.
+
+    With `judge`, each file read is also judged and the findings kept under `rules`; with `problems`,
+    the findings of every file are wanted (those not yet judged under `rules` are read again).
+    """
     database = _database(root)
     if database is None:
         return _without_git(root, judge)
@@ -151,7 +155,7 @@ def load(root: Path, judge: Judge | None = None, rules: str = "") -> Index:
         with closing(_open(database)) as db:
             stored = db.execute("SELECT key, rows FROM listing").fetchone()
             dirty = {p for p in changed_of().split("\0") if _PROJECT_PATH.fullmatch(p)}
-            return _Refresh(db, root, listing_of(), dirty, judge, rules).run(stored)
+            return _Refresh(db, root, listing_of(), dirty, judge, rules, problems).run(stored)
     except (sqlite3.Error, OSError):
         return _without_git(root, judge)  # a database failing midway (a full disk, a read-only .git) costs time only
 
@@ -169,8 +173,9 @@ class _Refresh:
     """One look at the files: the stored listing when git's is unchanged, then the work tree's own edits."""
 
     def __init__(self, db: sqlite3.Connection, root: Path, listing: str, dirty: set[str], judge: Judge | None,
-                 rules: str) -> None:
+                 rules: str, problems: bool) -> None:
         self.db, self.root, self.listing, self.dirty, self.judge, self.rules = db, root, listing, dirty, judge, rules
+        self.want_problems = problems and judge is not None
         self.width = 40
         self.new: list[Read] = []  # files read in this run
         self.changed = False  # the listing's summaries are to be stored anew
@@ -184,7 +189,7 @@ class _Refresh:
                 rows[path] = self._current(path)
             else:
                 rows.pop(path, None)  # deleted in the work tree
-        problems = self._judged(rows) if self.judge else None
+        problems = self._judged(rows) if self.want_problems else None
         self._save(key, staged, odd)
         ordered = list(rows.values()) if not self.dirty and not odd else [rows[p] for p in sorted(rows, key=_order)]
         return Index(self.root, ordered, problems)

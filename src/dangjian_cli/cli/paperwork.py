@@ -36,14 +36,14 @@ def due(
     """
     import json
 
-    from dangjian_cli import index, store
+    from dangjian_cli import checks, store
     from dangjian_cli.due import due as due_items
 
     root = root_of(ctx, repo)
     config = store.load_config(root)
     day = today or dt.date.today()
     name = next((u.name for u in config.units if unit in (u.name, u.code)), unit) if unit else None
-    items = due_items(index.load(root).summaries(), config, day, name)
+    items = due_items(checks.repository_index(root, config).summaries(), config, day, name)
     if as_json:
         say(json.dumps([{"date": str(i.date), "days_left": i.days_left(day), "unit": i.unit,
                           "project": i.project, "task": i.task} for i in items], ensure_ascii=False, indent=2))
@@ -73,7 +73,7 @@ def report(
 
     例：dj report --format xlsx --out 2025年度台账.xlsx
     """
-    from dangjian_cli import index, store
+    from dangjian_cli import checks, store
     from dangjian_cli import report as ledger
 
     if format_ not in ("xlsx", "docx", "csv"):
@@ -81,7 +81,7 @@ def report(
     root = root_of(ctx, repo)
     config = store.load_config(root)
     year = cycle or config.cycle
-    projects = index.load(root).summaries(year)
+    projects = checks.repository_index(root, config).summaries(year)
     target = out or root / "out" / f"台账-{year}.{format_}"
     if format_ == "csv":
         ledger.write_csv(projects, target)
@@ -99,13 +99,13 @@ def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="�
 
     例：dj stats --cycle 2025
     """
-    from dangjian_cli import index, store
+    from dangjian_cli import checks, store
     from dangjian_cli.report import statistics
     from dangjian_cli.textout import print_table
 
     root = root_of(ctx, repo)
     config = store.load_config(root)
-    for heading, rows in statistics(index.load(root).summaries(cycle), config).tables():
+    for heading, rows in statistics(checks.repository_index(root, config).summaries(cycle), config).tables():
         columns = ("经费", "金额（元）") if heading == "经费" else ("项目", "项目数")
         print_table(heading, columns, [(label, str(value)) for label, value in rows])
 
