@@ -55,14 +55,14 @@ def list_(
     """
     import json
 
-    from dangjian_cli import index, store
+    from dangjian_cli import checks, store
     from dangjian_cli.model import STATUS_LABELS
 
     root = root_of(ctx, repo)
     wanted = _status(status)
     config = store.load_config(root)
     unit_names = {u.name for u in config.units if unit in (u.name, u.code)} if unit else set()
-    found = index.load(root)
+    found = checks.repository_index(root, config)
     rows = [
         p for p in found.summaries(cycle)
         if (wanted is None or p.status_value == wanted.value)
