@@ -9,16 +9,17 @@ templates, schemas, CI files) changes only by a clerk, and signatures are checke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 
-from dangjian_cli import gitrepo, signing, store
+from dangjian_cli import gitrepo, gitstream, signing, store
 from dangjian_cli.checks import Problem
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
-from dangjian_cli.history import Commit, History, found
+from dangjian_cli.history import Commit, History, found, is_record
 from dangjian_cli.model import Project
-from dangjian_cli.stepcheck import clerks, is_clerk, is_record, record_findings, rerun
+from dangjian_cli.stepcheck import clerks, is_clerk, record_findings, rerun
 from dangjian_cli.transitions import TRANSITIONS
 from dangjian_cli.workflow import APPLICATION_FIELDS
 
@@ -31,7 +32,7 @@ def _is_guarded(path: str, config: Config | None) -> bool:
     return path in (store.CONFIG_FILE, signers, ".gitlab-ci.yml") or path.startswith(_GUARDED_DIRS)
 
 
-def _config_findings(k: Commit, files: Sequence[gitrepo.FileChange]) -> list[Problem]:
+def _config_findings(k: Commit, files: Sequence[gitstream.FileChange]) -> list[Problem]:
     if k.rules is None or is_clerk(k.rules, k.c.email):
         return []  # the repository's first commit, or a clerk's
     return [k.found(f.new_path or f.old_path, "", "config",
@@ -53,7 +54,7 @@ def _signature_findings(h: History, k: Commit, shown: str) -> list[Problem]:
 # --- merges ------------------------------------------------------------------------------
 
 
-def _merge_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange]) -> list[Problem]:
+def _merge_findings(h: History, k: Commit, files: Sequence[gitstream.FileChange]) -> list[Problem]:
     """A merge must hold its first parent with the other side's steps re-run on top, and nothing else."""
     first, others = k.c.parents[0], k.c.parents[1:]
     out: list[Problem] = []
@@ -86,7 +87,7 @@ def _rebase(h: History, path: str, start: Project | str | None, fork: str, other
             ) -> tuple[Project | str | None, str]:
     """`start` with the steps of fork..other that touched `path` re-run on top: the result, or why one fails."""
     current = start
-    for side in gitrepo.changes(h.root, [f"{fork}..{other}"], [path]):
+    for side in gitstream.changes(h.root, [f"{fork}..{other}"], [path]):
         change = next((g for g in side.files if g.new_path == path), None)
         after = h.project(change.new_blob if change else None)
         sk = Commit(side, h.config_at(side.parents[0]) if side.parents else None, None)
@@ -130,13 +131,14 @@ def _watched(config: Config | None) -> list[str]:
 def verify(root: Path, revisions: Sequence[str], base: str | None = None,
            watched_config: Config | None = None, fork: str | None = None) -> list[Problem]:
     """Check each commit of `revisions` against the rules before it (or always `base`'s rules)."""
-    with gitrepo.Objects(root) as objects:
+    with gitstream.Objects(root) as objects:
         h = History(root, objects)
         fixed = h.config_at(base) if base else None
         fork_config = h.config_at(fork) if fork else None
         out: list[Problem] = []
         roots = 0
-        for c in gitrepo.changes(root, revisions, _watched(watched_config), merges=True):
+        for c in _read_ahead(h, gitstream.changes(root, revisions, _watched(watched_config), merges=True,
+                                                whole_tree=True)):
             parent = c.parents[0] if c.parents else None
             k = Commit(c, h.config_at(parent), base or parent, fixed)
             k.fork, k.fork_config = fork, fork_config
@@ -152,6 +154,21 @@ def verify(root: Path, revisions: Sequence[str], base: str | None = None,
         for merge, parents in gitrepo.merges(root, revisions):
             out += _dropped_findings(h, merge, parents)
         return out
+
+
+_WINDOW = 256  # commits whose records are asked of git at once
+
+
+def _read_ahead(h: History, commits: Iterator[gitstream.CommitChanges]) -> Iterator[gitstream.CommitChanges]:
+    """The commits in windows, each window's records asked of git while the window before it is checked."""
+    window = list(islice(commits, _WINDOW))
+    asked = h.ask(window)
+    while window:
+        following = list(islice(commits, _WINDOW))
+        asked_next = h.ask(following, after=window)
+        h.collect(asked)
+        yield from window
+        window, asked = following, asked_next
 
 
 def _dropped_findings(h: History, merge: str, parents: Sequence[str]) -> list[Problem]:
@@ -201,7 +218,7 @@ def _overtaken(root: Path, base: str, target: str, fork: str) -> list[Problem]:
     """Records both this branch and `base` changed since they parted: this branch's steps must still hold."""
     mine, theirs = (set(gitrepo.changed_paths(root, fork, rev, store.PROJECTS_DIR)) for rev in ("HEAD", target))
     out = []
-    with gitrepo.Objects(root) as objects:
+    with gitstream.Objects(root) as objects:
         h = History(root, objects)
         for path in sorted(mine & theirs):
             if objects.oid(f"{fork}:{path}") is None:

@@ -1,4 +1,4 @@
-"""Every call to the `git` program: identity, dirty files, commits with trailers, history."""
+"""Every call to the `git` program: identity, dirty files, commits with trailers, history (long walks: gitstream)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,12 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from dangjian_cli.errors import DjError
-
-TRAILERS = ("Dj-Action", "Dj-Project", "Dj-From", "Dj-To", "Dj-Actor", "Dj-Entered-By", "Dj-Date", "Dj-Args")
-_FIELD = "\x1f"
-_RECORD = "\x1e"
-_ZERO = "0" * 40  # git's id for "no file"
+from dangjian_cli.gitstream import FIELD, RECORD, TRAILER_FORMAT, ZERO, parse_trailers
 
 
 def _git(root: Path, *args: str, input: str | None = None, env: dict[str, str] | None = None,
@@ -108,6 +104,7 @@ def commit(root: Path, paths: Sequence[Path], text: str, *, author: tuple[str, s
         if has_head(root):  # leave the index as it was, too
             _git(root, "reset", "--quiet", "--", *names, check=False)
         raise
+    write_commit_graph(root)  # kept by every step, so `dj log` stays fast however long the history grows
     return _git(root, "rev-parse", "HEAD").stdout.strip()
 
 
@@ -129,16 +126,15 @@ def history(root: Path, path: Path, until: str = "HEAD") -> list[LogEntry]:
     A project renumbered by dj goes on under its old path before the renumbering commit, so its
     history, and the forms signed under the old number, survive the new number.
     """
-    keys = "".join(f"%(trailers:key={k},valueonly,separator=%x2C){_FIELD}" for k in TRAILERS)
-    fmt = f"{_RECORD}%H{_FIELD}%aI{_FIELD}%an{_FIELD}%ae{_FIELD}%s{_FIELD}{keys}"
+    fmt = f"{RECORD}%H{FIELD}%aI{FIELD}%an{FIELD}%ae{FIELD}%s{FIELD}{TRAILER_FORMAT}"
     out = _git(root, "log", "--raw", "--no-abbrev", f"--format={fmt}", until, "--", str(path)).stdout
     entries = []
-    for record in out.split(_RECORD)[1:]:
+    for record in out.split(RECORD)[1:]:
         head, _, raw = record.partition("\n")
-        parts = head.split(_FIELD)
-        values = {k: v.strip() for k, v in zip(TRAILERS, parts[5:], strict=False) if v.strip()}
+        parts = head.split(FIELD)
+        values = parse_trailers(parts[5])
         lines = [line.split() for line in raw.splitlines() if line.startswith(":")]
-        blob = lines[-1][3] if lines and lines[-1][3] != _ZERO else ""
+        blob = lines[-1][3] if lines and lines[-1][3] != ZERO else ""
         entries.append(LogEntry(parts[0], parts[1], parts[2], parts[3], parts[4], values, blob, path))
         if values.get("Dj-Action") == "renumber" and lines and lines[-1][4] == "A":
             # The file was born here: what the path held before is another life. Go on under the old number.
@@ -171,7 +167,7 @@ def renumbered_to(root: Path, old_id: str) -> str | None:
         result = _git(root, "log", "-1", "--fixed-strings", f'--grep="from": "{current}"',
                       "--format=%(trailers:key=Dj-Action,valueonly)%x1f%(trailers:key=Dj-Project,valueonly)",
                       check=False)
-        action, _, new = result.stdout.strip().partition(_FIELD)
+        action, _, new = result.stdout.strip().partition(FIELD)
         new = new.strip()
         if result.returncode != 0 or action.strip() != "renumber" or not new or new in seen:
             return current if current != old_id else None
@@ -179,9 +175,25 @@ def renumbered_to(root: Path, old_id: str) -> str | None:
         seen.add(new)
 
 
-def write_commit_graph(root: Path) -> None:
-    """Refresh the commit-graph with changed-path Bloom filters (cheap when up to date)."""
-    _git(root, "commit-graph", "write", "--reachable", "--changed-paths", "--split", check=False)
+def write_commit_graph(root: Path, *, wait: bool = True) -> None:
+    """Bring the commit-graph and its changed-path Bloom filters up to date, or start doing so (`wait=False`).
+
+    Missing, it is written whole (seconds at 20,000 commits); otherwise git adds one small layer for the
+    commits it lacks (a few milliseconds). `git log -- path` then skips the commits that did not touch the path.
+    """
+    args = ("commit-graph", "write", "--reachable", "--changed-paths", "--split")
+    if wait:
+        _git(root, *args, check=False)  # another git writing it meanwhile holds its lock: that one will do
+    elif shutil.which("git") is not None:  # in the background, like git's own gc --auto: nobody waits for it
+        subprocess.Popen(["git", *args], cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def has_commit_graph(root: Path) -> bool:
+    """Whether the repository has a commit-graph, in one file or in layers."""
+    out = _git(root, "rev-parse", "--git-path", "objects/info/commit-graph",
+               "--git-path", "objects/info/commit-graphs/commit-graph-chain", check=False).stdout.split("\n")
+    return any(line and (root / line).is_file() for line in out)
 
 
 def set_identity(root: Path, name: str, email: str) -> None:
@@ -191,27 +203,6 @@ def set_identity(root: Path, name: str, email: str) -> None:
 
 
 # --- reading history for check --base and audit -----------------------------------------
-
-
-@dataclass(frozen=True)
-class FileChange:
-    kind: str  # A added, M modified, D deleted, R renamed
-    old_path: str
-    new_path: str
-    old_blob: str | None  # None when the file did not exist
-    new_blob: str | None
-
-
-@dataclass(frozen=True)
-class CommitChanges:
-    commit: str
-    author: str
-    email: str
-    trailers: dict[str, str]
-    parents: tuple[str, ...]
-    committed: str  # ISO time git recorded for the commit
-    files: list[FileChange]
-    message: str = ""  # the subject line
 
 
 def rev_parse(root: Path, rev: str) -> str:
@@ -254,107 +245,6 @@ def files_at(root: Path, rev: str, folder: str) -> dict[str, str]:
             meta, _, path = entry.partition("\t")
             files[path] = meta.split()[2]
     return files
-
-
-def changes(root: Path, revisions: Sequence[str], paths: Sequence[str],
-            merges: bool = False) -> Iterator[CommitChanges]:
-    """Each commit of `revisions` touching `paths`, oldest first, with the blobs it changed.
-
-    Streamed, so memory does not grow with the history. With `merges`, merge commits come too,
-    with their changes against the first parent.
-    """
-    keys = "".join(f"%(trailers:key={k},valueonly,separator=%x2C){_FIELD}" for k in TRAILERS)
-    fmt = f"{_RECORD}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%P{_FIELD}%cI{_FIELD}%s{_FIELD}{keys}"
-    kind = ["--full-history", "--diff-merges=first-parent"] if merges else ["--no-merges"]
-    args = ["git", "-c", "core.quotepath=off", "log", "--reverse", "--topo-order", *kind, "-M", "--raw",
-            "--no-abbrev", "-z", f"--format={fmt}", *revisions, "--", *paths]
-    with subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
-        assert proc.stdout is not None
-        buffer = b""
-        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
-            buffer += chunk
-            *records, buffer = buffer.split(_RECORD.encode())
-            yield from (_commit_changes(r.decode("utf-8", "replace")) for r in records if r)
-        if buffer:
-            yield _commit_changes(buffer.decode("utf-8", "replace"))
-    if proc.returncode not in (0, None):
-        raise DjError(f"git log 失败（{' '.join(revisions)}）；请检查仓库和版本名后再试。")
-
-
-def _commit_changes(record: str) -> CommitChanges:
-    head, _, raw = record.partition("\0")  # -z: the formatted header ends at the first NUL
-    parts = head.split(_FIELD)
-    trailers = {k: v.strip() for k, v in zip(TRAILERS, parts[6:], strict=False) if v.strip()}
-    files = []
-    fields = raw.strip("\n\0").split("\0")
-    i = 0
-    while i < len(fields):
-        meta = fields[i].lstrip("\n")
-        if not meta.startswith(":"):
-            i += 1
-            continue
-        _, _, old, new, kind = meta.split()
-        count = 2 if kind[0] in "RC" else 1
-        names = fields[i + 1:i + 1 + count]
-        i += 1 + count
-        files.append(FileChange(kind[0], names[0], names[-1], None if old == _ZERO else old,
-                                None if new == _ZERO else new))
-    return CommitChanges(parts[0], parts[1], parts[2], trailers, tuple(parts[3].split()), parts[4], files, parts[5])
-
-
-class Objects:
-    """Blobs, commits and `rev:path` names read through one long-lived `git cat-file --batch-command`."""
-
-    def __init__(self, root: Path) -> None:
-        self._proc = subprocess.Popen(["git", "cat-file", "--batch-command"], cwd=root, stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-
-    def _ask(self, command: str, name: str) -> list[bytes]:
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(f"{command} {name}\n".encode())
-        self._proc.stdin.flush()
-        return self._proc.stdout.readline().split()
-
-    def oid(self, name: str) -> str | None:
-        """The id of the object `name` (a blob id or `rev:path`), or None when there is none."""
-        header = self._ask("info", name)
-        return header[0].decode() if len(header) == 3 else None
-
-    def read(self, name: str) -> bytes | None:
-        """The object's content, or None when there is no such object."""
-        header = self._ask("contents", name)
-        if len(header) != 3:
-            return None
-        assert self._proc.stdout is not None
-        return self._proc.stdout.read(int(header[2]) + 1)[:-1]
-
-    def close(self) -> None:
-        if self._proc.stdin is not None:
-            self._proc.stdin.close()
-        self._proc.wait()
-
-    def __enter__(self) -> Objects:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def blobs(root: Path, ids: Sequence[str]) -> dict[str, bytes]:
-    """Many blobs' contents from one `git cat-file --batch`."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return {}
-    result = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input="\n".join(wanted).encode() + b"\n",
-                            capture_output=True, check=True)
-    data, out, pos = result.stdout, {}, 0
-    for blob in wanted:
-        end = data.index(b"\n", pos)
-        header = data[pos:end].split()
-        size = int(header[2])
-        out[blob] = data[end + 1:end + 1 + size]
-        pos = end + 1 + size + 1
-    return out
 
 
 def git_dir(root: Path) -> Path | None:

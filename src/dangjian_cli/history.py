@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
-from dangjian_cli import gitrepo, store
+from dangjian_cli import gitrepo, gitstream, store
 from dangjian_cli.checks import Problem
 from dangjian_cli.config import Config, name_email
 from dangjian_cli.errors import DjError
@@ -22,95 +23,161 @@ def found(file: str, field: str, rule: str, message: str, commit: str = "") -> P
     return Problem(file, message, field=field, rule=rule, commit=commit)
 
 
-class History:
-    """Records and configs by object id, parsed once; a bounded cache, so memory stays flat."""
+V = TypeVar("V")
 
-    def __init__(self, root: Path, objects: gitrepo.Objects) -> None:
-        self.root, self.objects = root, objects
-        self._cache: OrderedDict[str, Any] = OrderedDict()
-        self._configs: OrderedDict[str, str | None] = OrderedDict()  # commit → its dj.yaml's object id
+# What the parsed records may take: ~7 times their YAML, so 6 MB of YAML is some 45 MB of objects, and
+# room for the current version of a few thousand projects; a record that fell out is read again.
+_RECORD_BYTES = 6 << 20
 
-    def _cached(self, key: str, make: Any) -> Any:
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        value = self._cache[key] = make()
-        if len(self._cache) > 8192:
-            self._cache.popitem(last=False)
+
+class Bounded(Generic[V]):
+    """The most recently used entries, at most `budget` by their weights; the oldest go first."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget, self.used = budget, 0
+        self._items: OrderedDict[str, tuple[V, int]] = OrderedDict()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def __getitem__(self, key: str) -> V:
+        self._items.move_to_end(key)
+        return self._items[key][0]
+
+    def put(self, key: str, value: V, weight: int = 1) -> V:
+        self.drop(key)
+        self._items[key] = (value, weight)
+        self.used += weight
+        while self.used > self.budget and len(self._items) > 1:
+            self.used -= self._items.popitem(last=False)[1][1]
         return value
 
+    def drop(self, key: str) -> None:
+        if key in self._items:
+            self.used -= self._items.pop(key)[1]
+
+
+class History:
+    """Records and configs by object id, each parsed once while it is in use; memory stays flat.
+
+    What the next commits need is the record as it stands (a version the walk has moved past is let
+    go) and the dj.yaml of each commit's parent, followed along the walk instead of asked of git.
+    """
+
+    def __init__(self, root: Path, objects: gitstream.Objects) -> None:
+        self.root, self.objects = root, objects
+        self._records: Bounded[Project | str] = Bounded(_RECORD_BYTES)  # by the size of their YAML
+        self._data: Bounded[dict[str, Any] | None] = Bounded(64)  # configs and hand-edited records
+        self._config_models: Bounded[Config | None] = Bounded(16)
+        self._configs: Bounded[str | None] = Bounded(4096)  # commit → its dj.yaml's object id
+        self._forks: Bounded[str | None] = Bounded(256)
+        self._fetched: dict[str, bytes | None] = {}  # read ahead for the commits at hand
+
+    def _raw(self, oid: str) -> bytes | None:
+        return self._fetched.pop(oid) if oid in self._fetched else self.objects.read(oid)
+
+    def ask(self, commits: Sequence[gitstream.CommitChanges], after: Sequence[gitstream.CommitChanges] = ()
+            ) -> list[str]:
+        """Ask git for the records `commits` changed, to be read while the commits before them (`after`) are checked."""
+        # A version written by an earlier commit is read as it is written, and kept.
+        made = {f.new_blob for c in after for f in c.files if f.new_blob is not None}
+        wanted = []
+        for c in commits:
+            for f in c.files:
+                old, new = f.old_blob, f.new_blob
+                if old is not None and old not in made and old not in self._records and is_record(f.old_path):
+                    wanted.append(old)
+                if new is not None and is_record(f.new_path):
+                    made.add(new)
+                    wanted.append(new)
+        return self.objects.ask(wanted)
+
+    def collect(self, asked: Sequence[str]) -> None:
+        """Take what `ask` asked for off git's answers: the commits it was asked for come next."""
+        self._fetched = self.objects.answers(asked)
+
+    def _parse(self, oid: str, raw: bytes | None) -> dict[str, Any] | None:
+        try:
+            return store.parse_yaml(store.decode(raw or b"", oid), oid)
+        except DjError:
+            return None
+
     def data(self, oid: str) -> dict[str, Any] | None:
-        def parse() -> dict[str, Any] | None:
-            raw = self.objects.read(oid)
-            try:
-                return store.parse_yaml(store.decode(raw or b"", oid), oid)
-            except DjError:
-                return None
-        result: dict[str, Any] | None = self._cached(f"d{oid}", parse)
-        return result
+        if oid in self._data:
+            return self._data[oid]
+        return self._data.put(oid, self._parse(oid, self._raw(oid)))
 
     def project(self, oid: str | None) -> Project | str | None:
         """The record, or why it is not one (a sentence), or None when there is no file."""
         if oid is None:
             return None
-
-        def parse() -> Project | str:
-            data = self.data(oid)
-            if data is None:
-                return "文件不是有效的 YAML"
+        if oid in self._records:
+            return self._records[oid]
+        raw = self._raw(oid)
+        data = self._parse(oid, raw)
+        found: Project | str
+        if data is None:
+            found = "文件不是有效的 YAML"
+        else:
             try:
-                return Project.model_validate(data)
+                found = Project.model_validate(data)
             except ValidationError as e:
-                return f"记录无效：{explain(e)[0]}"
-        result: Project | str = self._cached(f"p{oid}", parse)
-        return result
+                found = f"记录无效：{explain(e)[0]}"
+        return self._records.put(oid, found, len(raw or b"") + 256)
 
     def fork(self, a: str, b: str) -> str | None:
         """Where two revisions parted (asked of git once per pair: a merge needs it twice)."""
-        key = f"f{a}{b}"
-        found: str | None = self._cached(key, lambda: gitrepo.merge_base(self.root, a, b))
-        return found
+        key = f"{a}{b}"
+        if key not in self._forks:
+            self._forks.put(key, gitrepo.merge_base(self.root, a, b))
+        return self._forks[key]
 
-    def walked(self, c: gitrepo.CommitChanges, legal: bool = True) -> None:
+    def walked(self, c: gitstream.CommitChanges, legal: bool = True) -> None:
         """Remember the dj.yaml after `c`, so its children need not ask git (most histories are a line).
 
         An illegal change of dj.yaml (not by a clerk) is reported once and then ignored: the steps after
         it are re-run under the dj.yaml from before it, so nobody acts on a role they granted themselves.
+        A record's version before `c` is let go: the walk goes on from the version `c` wrote.
         """
+        if len(c.parents) == 1:
+            for f in c.files:
+                if f.old_blob is not None and f.old_blob != f.new_blob and is_record(f.old_path):
+                    self._records.drop(f.old_blob)
         changed = next((f for f in c.files if f.new_path == store.CONFIG_FILE or f.old_path == store.CONFIG_FILE),
                        None)
         if changed is not None and not legal and c.parents:
-            parent = c.parents[0]
-            self._configs[c.commit] = (self._configs[parent] if parent in self._configs
-                                       else self.objects.oid(f"{parent}:{store.CONFIG_FILE}"))
+            self._configs.put(c.commit, self._config_oid(c.parents[0]))
         elif changed is not None:
-            self._configs[c.commit] = changed.new_blob if changed.new_path == store.CONFIG_FILE else None
+            self._configs.put(c.commit, changed.new_blob if changed.new_path == store.CONFIG_FILE else None)
         elif c.parents and c.parents[0] in self._configs:
-            self._configs[c.commit] = self._configs[c.parents[0]]
-        else:
-            return
-        if len(self._configs) > 4096:
-            self._configs.popitem(last=False)
+            self._configs.put(c.commit, self._configs[c.parents[0]])
+
+    def _config_oid(self, rev: str) -> str | None:
+        if rev not in self._configs:  # the walk's first commit, or a merge's other side
+            self._configs.put(rev, self.objects.oid(f"{rev}:{store.CONFIG_FILE}"))
+        return self._configs[rev]
 
     def config_at(self, rev: str | None) -> Config | None:
         if rev is None:
             return None
-        oid = self._configs[rev] if rev in self._configs else self.objects.oid(f"{rev}:{store.CONFIG_FILE}")
+        oid = self._config_oid(rev)
         if oid is None:
             return None
-
-        def parse() -> Config | None:
+        if oid not in self._config_models:
             data = self.data(oid)
             try:
-                return Config.model_validate(data) if data else None
+                self._config_models.put(oid, Config.model_validate(data) if data else None)
             except ValidationError:
-                return None
-        config: Config | None = self._cached(f"c{oid}", parse)
-        return config
+                self._config_models.put(oid, None)
+        return self._config_models[oid]
 
     def project_at(self, rev: str, project_id: str) -> Project | None:
         found = self.project(self.objects.oid(f"{rev}:{record_path(project_id)}"))
         return found if isinstance(found, Project) else None
+
+
+def is_record(path: str) -> bool:
+    return path.startswith(f"{store.PROJECTS_DIR}/") and path.endswith(".yaml")
 
 
 def record_path(project_id: str) -> str:
@@ -129,7 +196,7 @@ def person_of(text: str) -> tuple[str, str] | None:
 class Commit:
     """A commit under audit: its trailers read once, the rules in force, and where findings go."""
 
-    def __init__(self, c: gitrepo.CommitChanges, config: Config | None, rules_rev: str | None,
+    def __init__(self, c: gitstream.CommitChanges, config: Config | None, rules_rev: str | None,
                  rules: Config | None = None) -> None:
         # `config`: the dj.yaml a step is re-run under (its parent's); `rules`, read at `rules_rev`: who may
         # change configuration and whether signatures are required (the target branch's, for a pull request).

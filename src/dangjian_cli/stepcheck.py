@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from dangjian_cli import awards, gitrepo, replay, store
+from dangjian_cli import awards, gitrepo, gitstream, replay, store
 from dangjian_cli.checks import Problem
 from dangjian_cli.config import ROLE_LABELS, Config, Role
 from dangjian_cli.errors import DjError
@@ -51,10 +51,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def is_record(path: str) -> bool:
-    return path.startswith(f"{store.PROJECTS_DIR}/") and path.endswith(".yaml")
-
-
 def is_clerk(config: Config | None, email: str) -> bool:
     person = config.person(email) if config else None
     return person is not None and Role.clerk in person.roles
@@ -81,9 +77,11 @@ def _identity_findings(k: Commit, shown: str) -> list[Problem]:
 
 
 def _trailer_findings(k: Commit, shown: str, old: Project | None, new: Project) -> list[Problem]:
-    said = {key: {v.strip() for v in k.c.trailers.get(key, "").split(",")}
-            for key in ("Dj-Project", "Dj-From", "Dj-To")}
     before = old.status.value if old is not None else "new"
+    t = k.c.trailers
+    if t.get("Dj-Project") == new.id and t.get("Dj-From") == before and t.get("Dj-To") == new.status.value:
+        return []  # one project, as dj writes it
+    said = {key: {v.strip() for v in t.get(key, "").split(",")} for key in ("Dj-Project", "Dj-From", "Dj-To")}
     if new.id in said["Dj-Project"] and before in said["Dj-From"] and new.status.value in said["Dj-To"]:
         return []
     return [k.found(shown, "status", "trailer",
@@ -135,7 +133,7 @@ def _revoked(k: Commit, t: Transition, email: str) -> bool:
     return bool(then and t.roles & set(then.roles)) and not (now and t.roles & set(now.roles))
 
 
-def _step_findings(h: History, k: Commit, f: gitrepo.FileChange, t: Transition) -> list[Problem]:
+def _step_findings(h: History, k: Commit, f: gitstream.FileChange, t: Transition) -> list[Problem]:
     shown = f.new_path
     old, new = h.project(f.old_blob), h.project(f.new_blob)
     if isinstance(old, str):
@@ -180,7 +178,7 @@ def _number_findings(k: Commit, shown: str, new: Project) -> list[Problem]:
                     f"应得到 {prefix}NNN；{who_may(TRANSITIONS['apply'], k.config)}。")]
 
 
-def _hand_findings(h: History, k: Commit, f: gitrepo.FileChange) -> list[Problem]:
+def _hand_findings(h: History, k: Commit, f: gitstream.FileChange) -> list[Problem]:
     """A commit without dj's trailers may edit the application only, and never move a decision."""
     shown, who = f.new_path, f"{k.c.author} <{k.c.email}>"
     if f.kind == "A":
@@ -208,7 +206,7 @@ def _hand_findings(h: History, k: Commit, f: gitrepo.FileChange) -> list[Problem
     return out
 
 
-def _ranking_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange], t: Transition) -> list[Problem]:
+def _ranking_findings(h: History, k: Commit, files: Sequence[gitstream.FileChange], t: Transition) -> list[Problem]:
     """An award commit: rank the cycle as it stood before, and the changed records must be exactly dj's."""
     shown = files[0].new_path
     ctx, cycle = k.context(), str(k.args.get("cycle", ""))
@@ -233,7 +231,7 @@ def _ranking_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange]
                   for i in expected]
 
 
-def record_findings(h: History, k: Commit, files: Sequence[gitrepo.FileChange]) -> list[Problem]:
+def record_findings(h: History, k: Commit, files: Sequence[gitstream.FileChange]) -> list[Problem]:
     out = [k.found(f.old_path, "", "deleted", f"项目文件被 {k.c.author} 删除；项目一经申报不能删除，"
                    f"如需终止{who_may(TRANSITIONS['terminate'], k.config)}。") for f in files if f.kind == "D"]
     files = [f for f in files if f.kind != "D"]

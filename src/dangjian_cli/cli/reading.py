@@ -138,3 +138,5 @@ def log(ctx: typer.Context, project_id: IdArg, repo: RepoOpt = None) -> None:
         say(f"{project_id} 还没有任何 git 提交记录（文件尚未提交，或不在 git 仓库中）。")
         return
     rich_console().print(table)
+    if not gitrepo.has_commit_graph(root):  # a fresh clone: the next log skips what did not touch the file
+        gitrepo.write_commit_graph(root, wait=False)
