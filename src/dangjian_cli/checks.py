@@ -12,7 +12,6 @@ from dangjian_cli.config import Config, Rubric
 from dangjian_cli.errors import DjError
 from dangjian_cli.index import Judge
 from dangjian_cli.model import Project, ScoreSheet, Status, explain
-from dangjian_cli.workflow import reference_problems
 
 S = Status
 _APPROVED = {S.approved, S.rectifying, S.midchecked, S.closed, S.accepted, S.failed}
@@ -105,6 +104,8 @@ def judging(root: Path, config: Config | None) -> tuple[Judge, str]:
     rules = index.blob_id((root / store.CONFIG_FILE).read_bytes()) if config is not None else ""
 
     def judge(shown: str, project: Project) -> tuple[str, ...]:
+        from dangjian_cli.workflow import reference_problems  # only when a file is read: list stays light
+
         found = []
         expected = store.display(store.project_path(root, project.id), root)
         if shown != expected:
