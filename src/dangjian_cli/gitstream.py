@@ -27,7 +27,7 @@ TRAILER_FORMAT = "%(trailers:only,separator=%x1d,key_value_separator=%x1c)"
 ZERO = "0" * 40  # git's id for "no file"
 
 
-_KEYS = {k.lower(): k for k in TRAILERS}
+_KEYS = {**{k.lower(): k for k in TRAILERS}, **{k: k for k in TRAILERS}}
 
 
 def parse_trailers(text: str) -> dict[str, str]:
@@ -35,10 +35,11 @@ def parse_trailers(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for item in text.split("\x1d"):
         key, _, value = item.partition("\x1c")
-        name = _KEYS.get(key.strip().lower())  # git matches trailer keys without regard to case
+        name = _KEYS.get(key) or _KEYS.get(key.strip().lower())  # git matches keys without regard to case
         if name is not None:
-            found[name] = f"{found[name]},{value.strip()}" if name in found else value.strip()
-    return {k: v.strip() for k, v in found.items() if v.strip()}
+            value = value.strip()
+            found[name] = f"{found[name]},{value}" if name in found else value
+    return {k: v for k, v in found.items() if v}
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,8 @@ def changes(root: Path, revisions: Sequence[str], paths: Sequence[str],
     pick = _Pick(paths) if whole_tree else None
     with subprocess.Popen(args, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
         assert proc.stdout is not None
-        buffer = b""
-        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
+        out, buffer = _widened(proc.stdout).fileno(), b""  # git runs ahead while dj checks what it has
+        for chunk in iter(lambda: os.read(out, 1 << 20), b""):  # what git has written so far
             buffer += chunk
             *records, buffer = buffer.split(RECORD.encode())
             for r in records:
@@ -92,6 +93,17 @@ def changes(root: Path, revisions: Sequence[str], paths: Sequence[str],
             yield c
     if proc.returncode not in (0, None):
         raise DjError(f"git log 失败（{' '.join(revisions)}）；请检查仓库和版本名后再试。")
+
+
+def _widened(pipe: IO[bytes]) -> IO[bytes]:
+    """The pipe, holding up to 1 MB where the system allows (Linux): fewer, larger reads, a writer further ahead."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
+    return pipe
 
 
 class _Pick:
@@ -144,13 +156,7 @@ class _Drained:
     """A pipe emptied by a thread of its own as the writer fills it, so the writer never waits for dj."""
 
     def __init__(self, pipe: IO[bytes]) -> None:
-        self._fd = pipe.fileno()
-        try:  # fewer, larger reads; the pipe works the same without
-            import fcntl
-
-            fcntl.fcntl(self._fd, fcntl.F_SETPIPE_SZ, 1 << 20)
-        except (ImportError, AttributeError, OSError):
-            pass
+        self._fd = _widened(pipe).fileno()
         self._chunks: SimpleQueue[bytes] = SimpleQueue()
         self._buffer, self._pos, self._ended = b"", 0, False
         self._thread = threading.Thread(target=self._drain, daemon=True)

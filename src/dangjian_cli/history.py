@@ -45,11 +45,13 @@ class Bounded(Generic[V]):
         return self._items[key][0]
 
     def put(self, key: str, value: V, weight: int = 1) -> V:
-        self.drop(key)
-        self._items[key] = (value, weight)
+        items = self._items
+        if key in items:
+            self.used -= items.pop(key)[1]
+        items[key] = (value, weight)
         self.used += weight
-        while self.used > self.budget and len(self._items) > 1:
-            self.used -= self._items.popitem(last=False)[1][1]
+        while self.used > self.budget and len(items) > 1:
+            self.used -= items.popitem(last=False)[1][1]
         return value
 
     def drop(self, key: str) -> None:
@@ -139,12 +141,12 @@ class History:
         it are re-run under the dj.yaml from before it, so nobody acts on a role they granted themselves.
         A record's version before `c` is let go: the walk goes on from the version `c` wrote.
         """
-        if len(c.parents) == 1:
-            for f in c.files:
-                if f.old_blob is not None and f.old_blob != f.new_blob and is_record(f.old_path):
-                    self._records.drop(f.old_blob)
-        changed = next((f for f in c.files if f.new_path == store.CONFIG_FILE or f.old_path == store.CONFIG_FILE),
-                       None)
+        changed = None
+        for f in c.files:
+            if f.new_path == store.CONFIG_FILE or f.old_path == store.CONFIG_FILE:
+                changed = changed or f
+            elif len(c.parents) == 1 and f.old_blob is not None and f.old_blob != f.new_blob:
+                self._records.drop(f.old_blob)  # not a record's? then it was never kept
         if changed is not None and not legal and c.parents:
             self._configs.put(c.commit, self._config_oid(c.parents[0]))
         elif changed is not None:
