@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -31,7 +32,7 @@ def aligned(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Iterator[s
         widest = max(widths.values())
         padded.append({cell: cell + " " * (widest - width) for cell, width in widths.items()})
     for row in table:
-        yield "  ".join([*(pad[cell] for pad, cell in zip(padded, row, strict=False)), row[-1]]).rstrip()
+        yield "  ".join([*map(operator.getitem, padded, row), row[-1]]).rstrip()
 
 
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
