@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,27 +26,54 @@ class Run(NamedTuple):
     timed_out: bool
 
 
-def run(cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 120) -> Run:
-    """One process, timed, with the peak RSS the kernel reports when it is reaped; killed after `timeout`."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+# Linux keeps a process's peak RSS across exec, so a child forked from the bench (hundreds of MB by the
+# time it has built the 100k repository) would report the bench's own peak. Every command is therefore
+# started by this small launcher, started once while the bench is still small.
+_LAUNCHER = r"""
+import json, os, signal, subprocess, sys, threading, time
+for line in sys.stdin:
+    job = json.loads(line)
+    with open(job["out"], "wb") as out, open(job["err"], "wb") as err:
         start = time.perf_counter()
-        child = subprocess.Popen(list(cmd), cwd=cwd, stdout=out, stderr=err, start_new_session=True,
-                                 env={**os.environ, "COLUMNS": "200", **(env or {})})
+        child = subprocess.Popen(job["argv"], cwd=job["cwd"], stdout=out, stderr=err, start_new_session=True,
+                                 env=job["env"])
         late = threading.Event()
-
-        def kill() -> None:
+        def kill():
             late.set()
             os.killpg(child.pid, signal.SIGKILL)  # its own session: the command and its git children
-
-        timer = threading.Timer(timeout, kill)
+        timer = threading.Timer(job["timeout"], kill)
         timer.start()
         _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - start
         timer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Run(elapsed, usage.ru_maxrss, child.returncode, out.read(), err.read(), late.is_set())
+    print(json.dumps([elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status), late.is_set()]), flush=True)
+"""
+_launcher: subprocess.Popen[str] | None = None
+
+
+def launcher() -> subprocess.Popen[str]:
+    """The process that starts every timed command; call it early, while the bench is small."""
+    global _launcher
+    if _launcher is None:
+        _launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True)
+    return _launcher
+
+
+def run(cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 120) -> Run:
+    """One process, timed, with the peak RSS the kernel reports when it is reaped; killed after `timeout`."""
+    import json
+
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = Path(folder, "out"), Path(folder, "err")
+        job = {"argv": [str(a) for a in cmd], "cwd": str(cwd), "out": str(out), "err": str(err), "timeout": timeout,
+               "env": {**os.environ, "COLUMNS": "200", **(env or {})}}
+        spawner = launcher()
+        assert spawner.stdin is not None and spawner.stdout is not None
+        spawner.stdin.write(json.dumps(job) + "\n")
+        spawner.stdin.flush()
+        elapsed, peak, code, late = json.loads(spawner.stdout.readline())
+        return Run(elapsed, peak, code, out.read_bytes(), err.read_bytes(), late)
 
 
 @dataclass(frozen=True)
