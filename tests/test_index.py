@@ -166,6 +166,13 @@ def test_deleted_or_damaged_database_is_rebuilt(repo: Path, three: list[str]) ->
     same_as_reading(repo)
 
 
+
+def test_an_index_that_cannot_be_opened_costs_time_only(repo: Path, dj: Dj, three: list[str]) -> None:
+    (repo / DB).unlink()
+    (repo / DB).mkdir()  # not a database, and not removable as one
+    same_as_reading(repo)
+    assert sorted(three) == sorted(line.split()[0] for line in dj("list").stdout.splitlines()[2:])
+
 def test_a_dj_killed_while_writing_the_index_leaves_no_trace(repo: Path, three: list[str]) -> None:
     poison_mid_write = f"""
 import os, sqlite3

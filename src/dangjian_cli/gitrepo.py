@@ -275,14 +275,18 @@ def ls_files_started(root: Path, *args: str) -> Callable[[], str]:
     child = subprocess.Popen(["git", "-c", "core.quotepath=off", "ls-files", "-z", *options, "--", folder],
                              cwd=root, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
 
+    text: list[str] = []  # the answer, once read: asking again gives it again
+
     def result() -> str:
-        with out, err:
-            if child.wait():
-                err.seek(0)
-                detail = err.read().decode("utf-8", "replace").strip().splitlines()
-                raise DjError(f"git ls-files 失败：{detail[-1] if detail else '未知原因'}；请检查仓库状态后再试。")
-            out.seek(0)
-            return out.read().decode("utf-8", "surrogateescape")
+        if not text:
+            with out, err:
+                if child.wait():
+                    err.seek(0)
+                    detail = err.read().decode("utf-8", "replace").strip().splitlines()
+                    raise DjError(f"git ls-files 失败：{detail[-1] if detail else '未知原因'}；请检查仓库状态后再试。")
+                out.seek(0)
+                text.append(out.read().decode("utf-8", "surrogateescape"))
+        return text[0]
 
     return result
 

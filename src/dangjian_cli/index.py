@@ -154,9 +154,11 @@ def load(root: Path, judge: Judge | None = None, rules: str = "", *, problems: b
     try:
         with closing(_open(database)) as db:
             stored = db.execute("SELECT key, rows FROM listing").fetchone()
-            dirty = {p for p in changed_of().split("\0") if _PROJECT_PATH.fullmatch(p)}
-            return _Refresh(db, root, listing_of(), dirty, judge, rules, problems).run(stored)
+            listing, changed = listing_of(), changed_of()
+            dirty = {p for p in changed.split("\0") if _PROJECT_PATH.fullmatch(p)}
+            return _Refresh(db, root, listing, dirty, judge, rules, problems).run(stored)
     except (sqlite3.Error, OSError):
+        listing_of(), changed_of()  # not needed now, but git's processes are reaped and its files closed
         return _without_git(root, judge)  # a database failing midway (a full disk, a read-only .git) costs time only
 
 
