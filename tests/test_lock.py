@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from docx import Document
 
 from conftest import DATA, git
 from dangjian_cli import lock
@@ -119,6 +120,10 @@ def test_render_all_killed_leaves_no_worker_behind(tmp_path: Path, kill: signal.
     demo = tmp_path / "demo"
     subprocess.run([sys.executable, "-m", "dangjian_cli", "demo", str(demo)], check=True, capture_output=True)
     shutil.rmtree(demo / "out")
+    # A form that takes all night: render is surely still at work when the signal comes, however fast it got.
+    slow = Document(str(demo / "templates" / "approval.docx"))
+    slow.add_paragraph("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
+    slow.save(str(demo / "templates" / "approval.docx"))
     # No pipes: a worker left behind would hold them open, and the test would hang instead of failing.
     run = subprocess.Popen([sys.executable, "-m", "dangjian_cli", "--repo", str(demo), "render", "--all"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -324,7 +324,12 @@ def render_many(root: Path, config: Config, projects: Iterable[Project], out_dir
         with _terminate_as_exit():
             made = pool.map(_render_task, tasks, chunksize=chunk)
             return _collect((path for paths in made for path in paths), progress)
-    finally:  # also on Ctrl-C or SIGTERM: the queued forms are dropped and no worker is left behind
+    except BaseException:
+        # Ctrl-C or SIGTERM: the forms being made are dropped with the rest, not waited for
+        for worker in list((getattr(pool, "_processes", None) or {}).values()):  # the executor offers no terminate()
+            worker.terminate()
+        raise
+    finally:  # no worker is left behind
         pool.shutdown(wait=True, cancel_futures=True)
 
 
