@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from conftest import CLERK, Dj, apply_sample, git, make_repo
 
@@ -52,6 +56,50 @@ def test_uncommitted_hand_edits_to_the_project_are_never_mixed_in(repo: Path, dj
     assert "尚未提交" in r.stderr and "git commit" in r.stderr
     assert path.read_text(encoding="utf-8") == edited
     assert git(repo, "rev-parse", "HEAD") == head
+
+
+def _staged_then_reverted(repo: Path, path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "# 已暂存\n", encoding="utf-8")
+    git(repo, "add", str(path))
+    path.write_text(text, encoding="utf-8")  # the file is as committed; the index is not
+
+
+def _touched(repo: Path, path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")  # same text, new mtime
+    os.utime(path, (1, 1))
+
+
+def _removed_from_index(repo: Path, path: Path) -> None:
+    git(repo, "rm", "--cached", "--quiet", str(path))  # the file stays, untracked
+
+
+def _never_committed(repo: Path, path: Path) -> None:
+    _removed_from_index(repo, path)
+    git(repo, "commit", "--quiet", "-m", "移出版本库")  # neither HEAD nor the index knows the file
+
+
+@pytest.mark.parametrize(("change", "refused"), [
+    (_staged_then_reverted, True),
+    (_removed_from_index, True),
+    (_never_committed, True),
+    (_touched, False),  # git has not refreshed its stat: the quick look says changed, git status says clean
+])
+def test_a_step_tells_a_file_with_changes_from_one_only_touched(repo: Path, dj: Dj, change: Callable[[Path, Path],
+                                                                None], refused: bool) -> None:
+    pid = apply_sample(dj)
+    path = repo / "projects" / "2025" / f"{pid}.yaml"
+    change(repo, path)
+    head = git(repo, "rev-parse", "HEAD")
+
+    r = dj("approve", pid, "--date", "2025-05-20")
+
+    if refused:
+        assert r.exit_code == 1 and "尚未提交" in r.stderr, r.stderr
+        assert git(repo, "rev-parse", "HEAD") == head
+    else:
+        assert r.exit_code == 0, r.stderr
+        assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [f"projects/2025/{pid}.yaml"]
 
 
 def test_no_commit_writes_the_file_and_says_so(repo: Path, dj: Dj) -> None:
