@@ -107,7 +107,7 @@ def judging(root: Path, config: Config | None) -> tuple[Judge, str]:
         from dangjian_cli.workflow import reference_problems  # only when a file is read: list stays light
 
         found = []
-        expected = store.project_path(Path(), project.id).as_posix()  # relative, as `shown` is
+        expected = store.project_relpath(project.id)  # relative, as `shown` is
         if shown != expected:
             found.append(f"字段 id：编号 {project.id} 应保存在 {expected}")
         if config is not None:

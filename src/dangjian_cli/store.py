@@ -128,9 +128,14 @@ def load_config(root: Path) -> Config:
 
 def project_path(root: Path, project_id: str) -> Path:
     """The id gives the path: projects/<cycle>/<id>.yaml. Nothing else can name a file."""
+    return root / project_relpath(project_id)
+
+
+def project_relpath(project_id: str) -> str:
+    """project_path relative to the repository, as git names it (a string: 10,000 Paths cost a tenth of a second)."""
     if not ID_RE.fullmatch(project_id):
         raise DjError(f"“{project_id}”不是有效的项目编号（应形如 2025-机电-003）；请用 dj list 查看编号。")
-    return root / PROJECTS_DIR / project_id[:4] / f"{project_id}.yaml"
+    return f"{PROJECTS_DIR}/{project_id[:4]}/{project_id}.yaml"
 
 
 def load_project(root: Path, project_id: str) -> Project:
