@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dangjian_cli import gitrepo, store, workflow
 from dangjian_cli.model import Project, Status
 from dangjian_cli.textout import display_width
-
-if TYPE_CHECKING:
-    from rich.table import Table
 
 
 def _pairs(project: Project) -> list[tuple[str, str]]:
@@ -141,14 +138,13 @@ def former_ids(root: Path, project_id: str) -> list[str]:
     return [stem for stem in dict.fromkeys(p.stem for p in reversed(paths)) if stem != project_id]
 
 
-def history_table(root: Path, project_id: str) -> Table:
-    from rich.table import Table
+HISTORY_COLUMNS = ("日期", "办理人", "操作", "状态变化", "提交", "记录版本")
 
-    path = store.project_path(root, project_id)
-    table = Table(title=f"{project_id} 的办理记录（来自 git 历史）")
-    for column in ("日期", "办理人", "操作", "状态变化", "提交", "记录版本"):
-        table.add_column(column, overflow="fold")
-    for e in reversed(gitrepo.history(root, path)):
+
+def history_rows(root: Path, project_id: str) -> list[tuple[str, ...]]:
+    """`dj log`'s rows, oldest first: one per commit that touched the project's file."""
+    rows = []
+    for e in reversed(gitrepo.history(root, store.project_path(root, project_id))):
         t = e.trailers
         action = t.get("Dj-Action")
         label = workflow.TRANSITIONS[action].label if action in workflow.TRANSITIONS else "手工修改"
@@ -158,5 +154,5 @@ def history_table(root: Path, project_id: str) -> Table:
         if "Dj-Entered-By" in t:
             who += f"（{t['Dj-Entered-By'].split(' <')[0]} 代录）"
         change = f"{_label(t['Dj-From'])} → {_label(t['Dj-To'])}" if "Dj-From" in t and "Dj-To" in t else ""
-        table.add_row(t.get("Dj-Date", e.committed[:10]), who, label, change, e.commit[:7], e.blob[:10])
-    return table
+        rows.append((t.get("Dj-Date", e.committed[:10]), who, label, change, e.commit[:7], e.blob[:10]))
+    return rows

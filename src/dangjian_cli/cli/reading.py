@@ -126,17 +126,18 @@ def log(ctx: typer.Context, project_id: IdArg, repo: RepoOpt = None) -> None:
     例：dj log 2025-机电-003
     """
     from dangjian_cli import gitrepo, store
-    from dangjian_cli.show import history_table
+    from dangjian_cli.show import HISTORY_COLUMNS, history_rows
+    from dangjian_cli.textout import print_table
 
     root = root_of(ctx, repo)
     project_id = current_id(root, project_id)
     path = store.project_path(root, project_id)
     if not path.exists():
         store.load_project(root, project_id)  # raises the friendly "no such project"
-    table = history_table(root, project_id) if gitrepo.is_repo(root) else None
-    if table is None or not table.row_count:
+    rows = history_rows(root, project_id) if gitrepo.is_repo(root) else []
+    if not rows:
         say(f"{project_id} 还没有任何 git 提交记录（文件尚未提交，或不在 git 仓库中）。")
         return
-    rich_console().print(table)
+    print_table(f"{project_id} 的办理记录（来自 git 历史）", HISTORY_COLUMNS, rows)
     if not gitrepo.has_commit_graph(root):  # a fresh clone: the next log skips what did not touch the file
         gitrepo.write_commit_graph(root, wait=False)
