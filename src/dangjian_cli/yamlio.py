@@ -186,6 +186,12 @@ _resolver11 = yaml.resolver.Resolver()
 
 def render(data: dict[str, Any], old_text: str | None, header: str) -> str:
     """`header` and canonical YAML for `data`, keeping every comment of `old_text` (raises CommentLost)."""
+    if old_text is None or "#" not in old_text:
+        from dangjian_cli.yamlemit import emit
+
+        fast = emit(data)
+        if fast is not None:
+            return header + fast
     y = _yaml()
     if old_text is not None and "#" in old_text:
         tree = _merge(y.load(old_text), data)
