@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from dangjian_cli.gradeconfig import Grading
 from dangjian_cli.model import SCHEMA_VERSION, Money, Record
 
 PRESETS = ("college", "county", "township", "school")
@@ -198,6 +199,8 @@ class Config(Record):
     quotas: list[Quota] = Field(default_factory=list, title="申报名额", description="按单位类别限定每年度项目数")
     calendar: Calendar = Field(default_factory=Calendar, title="工作日程")
     competition: Competition | None = Field(default=None, title="创新项目评比", description="002 的推荐、答辩和评奖")
+    grading: Grading | None = Field(default=None, title="党支部分类定级",
+                                    description="004 的评分标准、权重、分档和比例")
     require_signed: bool = Field(default=False, title="要求签名提交",
                                  description="true：dj audit 要求每个流程提交都有办理人本人的有效 GPG 或 SSH 签名")
     allowed_signers: str = Field(default="allowed_signers", title="SSH 签名公钥清单",

@@ -24,6 +24,7 @@ def _set_line(text: str, key: str, value: str) -> str:
 
 
 _DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_ROUND = re.compile(r"^(\s+round:\s*\")(\d{4})(\")")
 
 
 def _shift_calendar(text: str, years: int) -> str:
@@ -35,11 +36,16 @@ def _shift_calendar(text: str, years: int) -> str:
         day = min(int(m.group(3)), 28) if m.group(2) == "02" else int(m.group(3))
         return f"{int(m.group(1)) + years:04d}-{m.group(2)}-{day:02d}"
 
+    def later(m: re.Match[str]) -> str:
+        return f"{m.group(1)}{int(m.group(2)) + years:04d}{m.group(3)}"
+
     out, inside = [], False
     for line in text.splitlines(keepends=True):
         if not line.startswith((" ", "#", "\n")):
-            inside = line.startswith("calendar:")
-        out.append(_DAY.sub(shift, line) if inside and not line.lstrip().startswith("#") else line)
+            inside = line.startswith(("calendar:", "grading:"))  # grading (004) has its round and its own calendar
+        if inside and not line.lstrip().startswith("#"):
+            line = _ROUND.sub(later, _DAY.sub(shift, line))
+        out.append(line)
     return "".join(out)
 
 

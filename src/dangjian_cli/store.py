@@ -15,12 +15,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from dangjian_cli import yamlio
+from dangjian_cli.branchmodel import BRANCH_ID_RE, Branch
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import ID_RE, SCHEMA_VERSION, Project, SchemaVersioned, explain
 
 CONFIG_FILE = "dj.yaml"
 PROJECTS_DIR = "projects"
+BRANCHES_DIR = "branches"  # 党支部分类定级 (004): branches/<round>/<id>.yaml
 SCHEMAS_DIR = "schemas"
 MODELINE = "# yaml-language-server: $schema="
 
@@ -195,6 +197,51 @@ def next_id(root: Path, cycle: str, code: str, also_taken: Iterable[str] = ()) -
     return f"{prefix}{max(numbers, default=0) + 1:03d}"
 
 
+# --- branch records (004) -------------------------------------------------------------
+
+
+def branch_path(root: Path, branch_id: str) -> Path:
+    """The id gives the path: branches/<round>/<id>.yaml. Nothing else can name a branch's file."""
+    if not BRANCH_ID_RE.fullmatch(branch_id):
+        raise DjError(f"“{branch_id}”不是有效的党支部定级编号（应形如 2026-机电-支01）；请用 dj branch list 查看编号。")
+    return root / BRANCHES_DIR / branch_id[:4] / f"{branch_id}.yaml"
+
+
+def load_branch(root: Path, branch_id: str) -> Branch:
+    path = branch_path(root, branch_id)
+    shown = display(path, root)
+    if not path.is_file():
+        raise DjError(f"没有编号为 {branch_id} 的党支部定级记录（{shown} 不存在）；请用 dj branch list 查看已有记录。")
+    branch = validate(Branch, read_yaml(path, shown), shown)
+    if branch.id != branch_id:
+        raise DjError(f"文件 {shown} 中的编号是 {branch.id}，与文件名不符；请改正 id 或文件名。")
+    return branch
+
+
+def branch_files(root: Path, round_: str | None = None) -> list[Path]:
+    return sorted((root / BRANCHES_DIR).glob(f"{round_}/*.yaml" if round_ else "*/*.yaml"))
+
+
+def iter_branches(root: Path, round_: str | None = None) -> list[Branch]:
+    """Every branch record of a round (or of all rounds), read and validated."""
+    return [validate(Branch, read_yaml(p, display(p, root)), display(p, root)) for p in branch_files(root, round_)]
+
+
+def next_branch_id(root: Path, round_: str, code: str, also_taken: Iterable[str] = ()) -> str:
+    """The next free number for a unit's branch in a round: 2026-机电-支01, from the file names alone."""
+    prefix = f"{round_}-{code}-支"
+    stems = [p.stem for p in (root / BRANCHES_DIR / round_).glob(f"{prefix}*.yaml")] + list(also_taken)
+    numbers = [int(m.group(1)) for stem in stems if (m := re.fullmatch(re.escape(prefix) + r"([0-9]+)", stem))]
+    return f"{prefix}{max(numbers, default=0) + 1:02d}"
+
+
+def branch_text(root: Path, branch: Branch) -> tuple[Path, str]:
+    path = branch_path(root, branch.id)
+    shown = display(path, root)
+    old = decode(path.read_bytes(), shown) if path.exists() else None
+    return path, render_yaml(record_data(branch), old, modeline(path, root, "branch.schema.json"), shown)
+
+
 # --- writing -------------------------------------------------------------------------
 
 
@@ -233,7 +280,7 @@ def modeline(path: Path, root: Path, schema: str) -> str:
     return f"{MODELINE}{'../' * depth}{SCHEMAS_DIR}/{schema}\n"
 
 
-def record_data(project: Project) -> dict[str, Any]:
+def record_data(project: Project | Branch) -> dict[str, Any]:
     """The record as it is stored: model field order, defaults left out."""
     data = project.model_dump(mode="python", exclude_defaults=True)
     data.pop("schema_version", None)
@@ -276,7 +323,9 @@ def dump_json_schema(model: type[BaseModel]) -> str:
 
 def write_schemas(root: Path) -> list[Path]:
     out = []
-    for name, model in (("project.schema.json", Project), ("config.schema.json", Config)):
+    schemas: tuple[tuple[str, type[BaseModel]], ...] = (
+        ("project.schema.json", Project), ("config.schema.json", Config), ("branch.schema.json", Branch))
+    for name, model in schemas:
         path = root / SCHEMAS_DIR / name
         atomic_write(path, dump_json_schema(model))
         out.append(path)
