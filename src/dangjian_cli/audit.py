@@ -14,14 +14,13 @@ from itertools import islice
 from pathlib import Path
 
 from dangjian_cli import gitrepo, gitstream, signing, store
+from dangjian_cli.branchmodel import Branch
 from dangjian_cli.checks import Problem
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.history import Commit, History, found, is_record
-from dangjian_cli.model import Project
-from dangjian_cli.stepcheck import clerks, is_clerk, record_findings, rerun
-from dangjian_cli.transitions import TRANSITIONS
-from dangjian_cli.workflow import APPLICATION_FIELDS
+from dangjian_cli.kinds import KINDS, PROJECT, AnyRecord, kind_of
+from dangjian_cli.stepcheck import clerks, is_clerk, peers_at, record_findings, rerun
 
 _CI_FILES = (".github/", ".gitlab-ci.yml")
 _GUARDED_DIRS = ("templates/", "schemas/", ".github/")
@@ -72,32 +71,39 @@ def _merge_findings(h: History, k: Commit, files: Sequence[gitstream.FileChange]
                     out.append(k.found(path, "", "merge", f"合并提交 {k.c.commit[:7]}（{k.c.author}）改动了 {path}，"
                                        f"与合并的两边都不同；配置只能由{clerks(k.rules)}在普通提交中修改。"))
                 continue
-            expected, why = _rebase(h, path, h.project(f.old_blob), fork, other)
+            expected, why = _rebase(h, path, _record(h, path, f.old_blob), fork, other)
             if why:
                 out.append(k.found(path, "status", "merge", f"合并提交 {k.c.commit[:7]} 把另一边的步骤并入了"
                                    f"已经变化的项目：{why}；请撤销该合并，按主线上的记录用 dj 重新办理。"))
-            elif h.project(f.new_blob) != expected:
+            elif _record(h, path, f.new_blob) != expected:
                 out.append(k.found(path, "", "merge", f"合并提交 {k.c.commit[:7]}（{k.c.author}）中的 {path} 不等于"
                                    f"把另一边的步骤在主线上重做的结果；合并时手工改动了记录；"
                                    f"请撤销该合并，用 dj 重新办理。"))
     return out
 
 
-def _rebase(h: History, path: str, start: Project | str | None, fork: str, other: str
-            ) -> tuple[Project | str | None, str]:
+def _record(h: History, path: str, oid: str | None) -> AnyRecord | str | None:
+    return h.record(oid, kind_of(path) or PROJECT)
+
+
+def _rebase(h: History, path: str, start: AnyRecord | str | None, fork: str, other: str
+            ) -> tuple[AnyRecord | str | None, str]:
     """`start` with the steps of fork..other that touched `path` re-run on top: the result, or why one fails."""
-    current = start
+    current, kind = start, kind_of(path) or PROJECT
     for side in gitstream.changes(h.root, [f"{fork}..{other}"], [path]):
         change = next((g for g in side.files if g.new_path == path), None)
-        after = h.project(change.new_blob if change else None)
+        after = h.record(change.new_blob if change else None, kind)
         sk = Commit(side, h.config_at(side.parents[0]) if side.parents else None, None)
-        t = TRANSITIONS.get(sk.action)
-        if not isinstance(after, Project) or not isinstance(current, Project):
+        t = kind.transitions.get(sk.action)
+        if after is None or isinstance(after, str) or current is None or isinstance(current, str):
             current = after
-        elif t is None:  # a hand edit of the application: carried over as it is
-            current = current.model_copy(update={key: getattr(after, key) for key in APPLICATION_FIELDS})
+        elif t is None:  # a hand edit: carried over as it is, in the fields a hand may change
+            free = kind.free - {"schema_version"}
+            current = current.model_copy(update={key: getattr(after, key) for key in free})
         else:
-            expected, refused = rerun(sk, t, current, after, path)
+            peers = peers_at(h, side.parents[0] if side.parents else None, after) if isinstance(after, Branch) \
+                else None
+            expected, refused = rerun(sk, t, current, after, path, kind, peers)
             if refused:
                 return None, f"{side.commit[:7]}“{t.label}”{refused[0].message}"
             current = expected
@@ -124,8 +130,8 @@ def _findings(h: History, k: Commit) -> list[Problem]:
 
 def _watched(config: Config | None) -> list[str]:
     # The default signers file always, and HEAD's: a key slipped in before the file moved still shows.
-    return list(dict.fromkeys([store.PROJECTS_DIR, store.CONFIG_FILE, "templates", "schemas", *_CI_FILES,
-                               "allowed_signers", config.allowed_signers if config else "allowed_signers"]))
+    return list(dict.fromkeys([store.PROJECTS_DIR, store.BRANCHES_DIR, store.CONFIG_FILE, "templates", "schemas",
+                               *_CI_FILES, "allowed_signers", config.allowed_signers if config else "allowed_signers"]))
 
 
 def verify(root: Path, revisions: Sequence[str], base: str | None = None,
@@ -178,12 +184,13 @@ def _dropped_findings(h: History, merge: str, parents: Sequence[str]) -> list[Pr
         fork = h.fork(parents[0], other)
         if fork is None:
             continue  # reported as an unrelated history
-        for path in gitrepo.changed_paths(h.root, fork, other, store.PROJECTS_DIR):
+        paths = [p for kind in KINDS for p in gitrepo.changed_paths(h.root, fork, other, kind.folder)]
+        for path in paths:
             kept, theirs = h.objects.oid(f"{merge}:{path}"), h.objects.oid(f"{other}:{path}")
             if kept == theirs or kept != h.objects.oid(f"{parents[0]}:{path}"):
                 continue  # taken over, or changed by the merge itself: checked against the first parent
-            expected, why = _rebase(h, path, h.project(kept), fork, other)
-            if why or expected != h.project(kept):
+            expected, why = _rebase(h, path, _record(h, path, kept), fork, other)
+            if why or expected != _record(h, path, kept):
                 out.append(found(path, "", "merge", f"合并提交 {merge[:7]} 保留了一边的记录，丢掉了另一边"
                                  f"（{other[:7]}）已经办理的步骤；请撤销该合并，正常合并后再提交。", merge))
     return out
@@ -216,14 +223,15 @@ def check_base(root: Path, base: str) -> list[Problem]:
 
 def _overtaken(root: Path, base: str, target: str, fork: str) -> list[Problem]:
     """Records both this branch and `base` changed since they parted: this branch's steps must still hold."""
-    mine, theirs = (set(gitrepo.changed_paths(root, fork, rev, store.PROJECTS_DIR)) for rev in ("HEAD", target))
+    mine, theirs = ({p for kind in KINDS for p in gitrepo.changed_paths(root, fork, rev, kind.folder)}
+                    for rev in ("HEAD", target))
     out = []
     with gitstream.Objects(root) as objects:
         h = History(root, objects)
         for path in sorted(mine & theirs):
             if objects.oid(f"{fork}:{path}") is None:
                 continue  # new on both sides: two applications took one number (reported as duplicate-id)
-            start = h.project(objects.oid(f"{target}:{path}"))
+            start = _record(h, path, objects.oid(f"{target}:{path}"))
             _, why = _rebase(h, path, start, fork, "HEAD")
             if why:
                 out.append(found(path, "status", "overtaken",

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dangjian_cli.awards import counts_for
+from dangjian_cli.branchmodel import Branch, BranchStatus
 from dangjian_cli.config import Config
 from dangjian_cli.model import Status
 from dangjian_cli.summary import Summary
@@ -73,9 +74,34 @@ def _unit_tasks(projects: Sequence[Summary], config: Config) -> list[Due]:
     return out
 
 
-def due(projects: Sequence[Summary], config: Config, today: dt.date, unit: str | None = None) -> list[Due]:
+def branch_tasks(branches: Sequence[Branch], config: Config) -> list[Due]:
+    """Grading (004): open rectifications by their deadlines, and the round's calendar for what is not done."""
+    g = config.grading
+    if g is None:
+        return []
+    out = [Due(r.deadline, b.unit, b.id, f"党支部整改（{_gist('；'.join(r.items))}）")
+           for b in branches if (r := b.open_rectification) is not None]
+    mine = [b for b in branches if b.round == g.round]
+    cal = g.calendar
+    if cal.grading_by:
+        out += [Due(cal.grading_by, b.unit, b.id, f"分类定级（{b.status.label}）")
+                for b in mine if b.status in (BranchStatus.surveyed, BranchStatus.assessed, BranchStatus.reviewed)]
+    issue_by = cal.report_by or cal.grading_by
+    if issue_by:
+        out += [Due(issue_by, b.unit, b.id, f"下发整改事项（{b.grade} 级党支部须对标整改）")
+                for b in mine if b.decision is not None and b.grade in g.rectify_grades and not b.rectifications]
+    if cal.report_by:
+        # The unit's 分类定级汇总表 and 整改汇总表 (附表4, 附表5) cannot be complete while anything above is open.
+        waiting = sorted({t.unit for t in out if t.project and t.date <= cal.report_by})
+        out += [Due(cal.report_by, name, "", "报送分类定级汇总表和整改汇总表（附表4、附表5）") for name in waiting]
+    return out
+
+
+def due(projects: Sequence[Summary], config: Config, today: dt.date, unit: str | None = None,
+        branches: Sequence[Branch] = ()) -> list[Due]:
     """Everything overdue, and everything due within the next 30 days, earliest first."""
     tasks = [t for p in projects for t in _project_tasks(p, config)] + _unit_tasks(projects, config)
+    tasks += branch_tasks(branches, config)
     if config.awards and config.calendar.award_by:
         accepted = [p for p in projects if p.cycle == config.cycle and p.status is Status.accepted]
         if accepted and not any(p.award for p in accepted):

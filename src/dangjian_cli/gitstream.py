@@ -19,7 +19,8 @@ from typing import IO
 
 from dangjian_cli.errors import DjError
 
-TRAILERS = ("Dj-Action", "Dj-Project", "Dj-From", "Dj-To", "Dj-Actor", "Dj-Entered-By", "Dj-Date", "Dj-Args")
+TRAILERS = ("Dj-Action", "Dj-Project", "Dj-Branch", "Dj-From", "Dj-To", "Dj-Actor", "Dj-Entered-By", "Dj-Date",
+            "Dj-Args")
 FIELD = "\x1f"
 RECORD = "\x1e"
 # Every trailer once, as git reads the message: one parse per commit instead of one per key.

@@ -15,6 +15,7 @@ from dangjian_cli import gitrepo, gitstream, store
 from dangjian_cli.checks import Problem
 from dangjian_cli.config import Config, name_email
 from dangjian_cli.errors import DjError
+from dangjian_cli.kinds import PROJECT, AnyRecord, RecordKind, kind_of
 from dangjian_cli.model import Project, explain
 from dangjian_cli.workflow import Actor, Context
 
@@ -68,7 +69,7 @@ class History:
 
     def __init__(self, root: Path, objects: gitstream.Objects) -> None:
         self.root, self.objects = root, objects
-        self._records: Bounded[Project | str] = Bounded(_RECORD_BYTES)  # by the size of their YAML
+        self._records: Bounded[AnyRecord | str] = Bounded(_RECORD_BYTES)  # by the size of their YAML
         self._data: Bounded[dict[str, Any] | None] = Bounded(64)  # configs and hand-edited records
         self._config_models: Bounded[Config | None] = Bounded(16)
         self._configs: Bounded[str | None] = Bounded(4096)  # commit → its dj.yaml's object id
@@ -110,22 +111,33 @@ class History:
         return self._data.put(oid, self._parse(oid, self._raw(oid)))
 
     def project(self, oid: str | None) -> Project | str | None:
-        """The record, or why it is not one (a sentence), or None when there is no file."""
+        """The project, or why it is not one (a sentence), or None when there is no file."""
+        found = self.record(oid, PROJECT)
+        return found if isinstance(found, Project | str) or found is None else "记录无效：不是项目记录"
+
+    def record(self, oid: str | None, kind: RecordKind) -> AnyRecord | str | None:
+        """The record of this kind, or why it is not one (a sentence), or None when there is no file."""
         if oid is None:
             return None
-        if oid in self._records:
-            return self._records[oid]
+        key = oid if kind is PROJECT else f"{kind.key}:{oid}"
+        if key in self._records:
+            return self._records[key]
         raw = self._raw(oid)
         data = self._parse(oid, raw)
-        found: Project | str
+        found: AnyRecord | str
         if data is None:
             found = "文件不是有效的 YAML"
         else:
             try:
-                found = Project.model_validate(data)
+                found = kind.model.model_validate(data)  # type: ignore[assignment]
             except ValidationError as e:
                 found = f"记录无效：{explain(e)[0]}"
-        return self._records.put(oid, found, len(raw or b"") + 256)
+        return self._records.put(key, found, len(raw or b"") + 256)
+
+    def records_at(self, rev: str, folder: str, kind: RecordKind) -> list[AnyRecord]:
+        """The readable records of a folder as they stood at `rev`."""
+        found = [self.record(oid, kind) for oid in gitrepo.files_at(self.root, rev, folder).values()]
+        return [r for r in found if r is not None and not isinstance(r, str)]
 
     def fork(self, a: str, b: str) -> str | None:
         """Where two revisions parted (asked of git once per pair: a merge needs it twice)."""
@@ -146,7 +158,9 @@ class History:
             if f.new_path == store.CONFIG_FILE or f.old_path == store.CONFIG_FILE:
                 changed = changed or f
             elif len(c.parents) == 1 and f.old_blob is not None and f.old_blob != f.new_blob:
-                self._records.drop(f.old_blob)  # not a record's? then it was never kept
+                kind = kind_of(f.old_path)  # not a record's? then it was never kept
+                if kind is not None:
+                    self._records.drop(f.old_blob if kind is PROJECT else f"{kind.key}:{f.old_blob}")
         if changed is not None and not legal and c.parents:
             self._configs.put(c.commit, self._config_oid(c.parents[0]))
         elif changed is not None:
@@ -179,7 +193,8 @@ class History:
 
 
 def is_record(path: str) -> bool:
-    return path.startswith(f"{store.PROJECTS_DIR}/") and path.endswith(".yaml")
+    """Whether the path holds a record of any kind (a project, a branch's grading)."""
+    return kind_of(path) is not None
 
 
 def record_path(project_id: str) -> str:

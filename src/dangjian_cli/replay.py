@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from dangjian_cli import awards, workflow
+from dangjian_cli import awards, grading, workflow
+from dangjian_cli.branchmodel import Branch
 from dangjian_cli.config import Person
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import CLOSING_SECTIONS, Project
@@ -85,9 +86,9 @@ def run(action: str, before: Project | None, ctx: Context, args: Args) -> Projec
     return RUNNERS[action](before, ctx, args)
 
 
-def recorded(args: Args) -> dict[str, Any]:
+def recorded(args: Args, verbatim: frozenset[str] = VERBATIM) -> dict[str, Any]:
     """What goes into the commit's Dj-Args: the arguments the record does not already hold."""
-    return {k: v for k, v in args.items() if k not in VERBATIM and v not in (None, "")}
+    return {k: v for k, v in args.items() if k not in verbatim and v not in (None, "")}
 
 
 def read_back(action: str, after: Project, args: Args) -> dict[str, Any]:
@@ -103,4 +104,63 @@ def read_back(action: str, after: Project, args: Args) -> dict[str, Any]:
         sheet = next((s for s in sheets if s.email.lower() == who), None)
         if sheet is not None:
             out.update(points={k: str(v) for k, v in sheet.points.items()}, comment=sheet.comment)
+    return out
+
+
+# --- branch grading (004) ------------------------------------------------------------------
+
+BranchRunner = Callable[[Branch | None, Context, Args, grading.Peers], Branch]
+
+
+def _branch(branch: Branch | None) -> Branch:
+    if branch is None:
+        raise DjError("这一步只能办理已调查摸底的党支部。")
+    return branch
+
+
+BRANCH_RUNNERS: dict[str, BranchRunner] = {
+    "survey": lambda b, c, a, p: grading.survey(a["fields"], c, str(a["id"]), p, last_grade=a.get("last_grade")),
+    "self-assess": lambda b, c, a, p: grading.self_assess(_branch(b), c, points=a["points"],
+                                                          report=a.get("report", "")),
+    "unit-review": lambda b, c, a, p: grading.unit_review(
+        _branch(b), c, points=a["points"], appraisal=a.get("appraisal", ""), proposed=a.get("proposed", ""),
+        opinion=a.get("opinion", ""), learning=a.get("learning", ""), satisfaction=a.get("satisfaction", "")),
+    "decide": lambda b, c, a, p: grading.decide(_branch(b), c, p, points=a["points"], methods=a.get("methods", []),
+                                                grade=a.get("grade"), reason=a.get("reason", "")),
+    "recommend": lambda b, c, a, p: grading.recommend(_branch(b), c),
+    "rectify": lambda b, c, a, p: grading.rectify(_branch(b), c, items=a.get("items", []),
+                                                  deadline=_day(a.get("deadline"))),
+    "rectified": lambda b, c, a, p: grading.rectified(_branch(b), c, note=a.get("note", "")),
+}
+
+# What a grading step copies into the record: read back from it, not kept in the trailer. What stays in
+# Dj-Args: a last year's grade the clerk gave, a grade the committee chose over the band, a deadline.
+BRANCH_VERBATIM = frozenset({"fields", "points", "report", "appraisal", "learning", "satisfaction", "proposed",
+                             "opinion", "methods", "reason", "items", "note", "id"})
+_SURVEYED = ("unit", "name", "kind", "members", "committee", "secretary")
+
+
+def run_branch(action: str, before: Branch | None, ctx: Context, args: Args, peers: grading.Peers) -> Branch:
+    """The grading step `action` on `before` with its arguments: what dj writes, or a DjError."""
+    return BRANCH_RUNNERS[action](before, ctx, args, peers)
+
+
+def branch_read_back(action: str, after: Branch, args: Args) -> dict[str, Any]:
+    """The recorded arguments, completed with what the grading step copied into `after`."""
+    out: dict[str, Any] = {**args, "id": after.id}
+    part: Any = {"self-assess": after.self_assessment, "unit-review": after.unit_review,
+                 "decide": after.decision}.get(action)
+    if action == "survey":
+        out["fields"] = {**after.model_dump(include=set(_SURVEYED)),
+                         "survey": after.survey.model_dump(exclude={"date", "by"})}
+    elif part is not None:
+        copied = part.model_dump(exclude={"date", "by", "total", "final", "band", "grade"})
+        copied["points"] = {k: str(v) for k, v in part.points.items()}
+        out.update(copied)
+    elif action == "rectify" and after.rectifications:
+        out["items"] = list(after.rectifications[-1].items)
+    elif action == "rectified":
+        done = [r for r in after.rectifications if r.done is not None]
+        if done:
+            out["note"] = done[-1].note
     return out

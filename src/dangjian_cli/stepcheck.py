@@ -12,11 +12,14 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from dangjian_cli import awards, gitrepo, gitstream, replay, store
+from dangjian_cli import awards, gitrepo, gitstream, store
+from dangjian_cli.branchmodel import Branch
 from dangjian_cli.checks import Problem
 from dangjian_cli.config import ROLE_LABELS, Config, Role
 from dangjian_cli.errors import DjError
+from dangjian_cli.grading import Peers
 from dangjian_cli.history import Commit, History, person_of, record_path
+from dangjian_cli.kinds import BRANCH, PROJECT, AnyRecord, RecordKind, kind_of
 from dangjian_cli.model import Project
 from dangjian_cli.transitions import TRANSITIONS, Transition
 from dangjian_cli.workflow import APPLICATION_FIELDS
@@ -41,8 +44,8 @@ def who_may(t: Transition, config: Config | None) -> str:
     return f"应由{roles}（{names or 'dj.yaml 中尚无此角色的人'}）用 {t.command} 办理"
 
 
-def who_may_write(field: str, config: Config | None) -> str:
-    steps = [t for t in TRANSITIONS.values() if field in t.writes]
+def who_may_write(field: str, config: Config | None, kind: RecordKind = PROJECT) -> str:
+    steps = [t for t in kind.transitions.values() if field in t.writes]
     return "；".join(who_may(t, config) for t in steps[:2]) or "这个字段只能由 dj 生成"
 
 
@@ -76,37 +79,40 @@ def _identity_findings(k: Commit, shown: str) -> list[Problem]:
                     f"也不是代录的组织部干事；请由本人办理，或由组织部干事用 --as 代录。")]
 
 
-def _trailer_findings(k: Commit, shown: str, old: Project | None, new: Project) -> list[Problem]:
+def _trailer_findings(k: Commit, shown: str, old: AnyRecord | None, new: AnyRecord,
+                      kind: RecordKind = PROJECT) -> list[Problem]:
     before = old.status.value if old is not None else "new"
-    t = k.c.trailers
-    if t.get("Dj-Project") == new.id and t.get("Dj-From") == before and t.get("Dj-To") == new.status.value:
-        return []  # one project, as dj writes it
-    said = {key: {v.strip() for v in t.get(key, "").split(",")} for key in ("Dj-Project", "Dj-From", "Dj-To")}
-    if new.id in said["Dj-Project"] and before in said["Dj-From"] and new.status.value in said["Dj-To"]:
+    t, named = k.c.trailers, kind.trailer
+    if t.get(named) == new.id and t.get("Dj-From") == before and t.get("Dj-To") == new.status.value:
+        return []  # one record, as dj writes it
+    said = {key: {v.strip() for v in t.get(key, "").split(",")} for key in (named, "Dj-From", "Dj-To")}
+    if new.id in said[named] and before in said["Dj-From"] and new.status.value in said["Dj-To"]:
         return []
     return [k.found(shown, "status", "trailer",
-                    f"提交说明写的是 {k.action} {k.c.trailers.get('Dj-Project', '')}"
+                    f"提交说明写的是 {k.action} {k.c.trailers.get(named, '')}"
                     f"（{k.c.trailers.get('Dj-From', '?')} → {k.c.trailers.get('Dj-To', '?')}），"
                     f"而文件实际是 {new.id}（{before} → {new.status.value}）；提交说明与改动不符。")]
 
 
-def _compare(k: Commit, shown: str, t: Transition, expected: Project, got: Project) -> list[Problem]:
+def _compare(k: Commit, shown: str, t: Transition, expected: AnyRecord, got: AnyRecord,
+             kind: RecordKind = PROJECT) -> list[Problem]:
     """Every field dj would have written differently is a finding."""
     if expected == got:
         return []
     want, have = expected.model_dump(), got.model_dump()
     return [k.found(shown, key, "replay",
-                    f"提交自称“{t.label}”（{k.action}），但按当时的规则重做这一步，{key} 应为 {_short(want[key])}，"
-                    f"提交中却是 {_short(have[key])}；这不是 dj 写出的结果，{who_may_write(key, k.config)}。")
-            for key in Project.model_fields if want.get(key) != have.get(key)]
+                    f"提交自称“{t.label}”（{k.action}），但按当时的规则重做这一步，{key} 应为 {_short(want.get(key))}，"
+                    f"提交中却是 {_short(have.get(key))}；这不是 dj 写出的结果，{who_may_write(key, k.config, kind)}。")
+            for key in kind.model.model_fields if want.get(key) != have.get(key)]
 
 
-def rerun(k: Commit, t: Transition, before: Project | None, after: Project, shown: str
-           ) -> tuple[Project | None, list[Problem]]:
+def rerun(k: Commit, t: Transition, before: AnyRecord | None, after: AnyRecord, shown: str,
+          kind: RecordKind = PROJECT, peers: Peers | None = None) -> tuple[AnyRecord | None, list[Problem]]:
     """Re-run the step on `before`; what dj would have written, or why it would have refused."""
     status = before.status if before is not None else None
     if status not in t.sources:
-        return None, [k.found(shown, "status", "transition", f"状态“{status.label if status else '尚未申报'}”不能办理"
+        fresh = "尚未申报" if kind is PROJECT else "尚未调查摸底"
+        return None, [k.found(shown, "status", "transition", f"状态“{status.label if status else fresh}”不能办理"
                               f"{t.label}（{k.action}）；这不是一个合法的步骤。")]
     ctx = k.context()
     if ctx is None:
@@ -119,7 +125,8 @@ def rerun(k: Commit, t: Transition, before: Project | None, after: Project, show
         return None, [k.found(shown, "", "role", f"{ctx.actor} 的{t.label}角色已在目标分支的 dj.yaml 中被撤销"
                               f"（本分支是在撤销之前分出的）；{who_may(t, k.rules)}。")]
     try:
-        return replay.run(k.action, before, ctx, replay.read_back(k.action, after, k.args)), []
+        args = kind.read_back(k.action, after, k.args)
+        return kind.run(k.action, before, ctx, args, peers or Peers()), []
     except (DjError, KeyError, ValueError, TypeError, ArithmeticError) as e:
         why = e.message if isinstance(e, DjError) else f"提交记录的参数（Dj-Args）不完整或有误（{e}）"
         return None, [k.found(shown, "status", "replay", f"按当时的规则重做“{t.label}”（{k.action}）会被 dj 拒绝：{why}"
@@ -131,6 +138,35 @@ def _revoked(k: Commit, t: Transition, email: str) -> bool:
     assert k.fork_config is not None and k.rules is not None
     then, now = k.fork_config.person(email), k.rules.person(email)
     return bool(then and t.roles & set(then.roles)) and not (now and t.roles & set(now.roles))
+
+
+def peers_at(h: History, rev: str | None, branch: Branch) -> Peers:
+    """The round's records and the round before's as they stood at `rev`: what the grading rules look at."""
+    if rev is None:
+        return Peers()
+    rounds = (branch.round, str(int(branch.round) - 1))
+    current, previous = ([r for r in h.records_at(rev, f"{store.BRANCHES_DIR}/{n}", BRANCH) if isinstance(r, Branch)]
+                         for n in rounds)
+    return Peers(current, previous)
+
+
+def _branch_findings(h: History, k: Commit, f: gitstream.FileChange, t: Transition) -> list[Problem]:
+    """A grading step on one branch's record: re-run on the record before, with the round as it stood."""
+    shown = f.new_path
+    old, new = h.record(f.old_blob, BRANCH), h.record(f.new_blob, BRANCH)
+    old = old if isinstance(old, Branch) else None
+    if not isinstance(new, Branch):
+        return [k.found(shown, "", "invalid", f"{new}；dj 不会写出这样的记录。")]
+    out = _trailer_findings(k, shown, old, new, BRANCH)
+    if f.new_path != BRANCH.path(new.id):
+        out.append(k.found(shown, "id", "path",
+                           f"文件名与编号 {new.id} 不符；党支部定级记录应为 {BRANCH.path(new.id)}。"))
+    if f.kind == "A" and k.action not in BRANCH.creators:
+        return [*out, k.found(shown, "", "new-record", f"新的党支部定级记录只能由 {BRANCH.new_command} 建立，"
+                              f"而提交自称“{t.label}”；{who_may(BRANCH.transitions['survey'], k.config)}。")]
+    peers = peers_at(h, k.c.parents[0] if k.c.parents else None, new) if k.action in ("survey", "decide") else None
+    expected, refused = rerun(k, t, old, new, shown, BRANCH, peers)
+    return out + refused + (_compare(k, shown, t, expected, new, BRANCH) if expected is not None else [])
 
 
 def _step_findings(h: History, k: Commit, f: gitstream.FileChange, t: Transition) -> list[Problem]:
@@ -178,18 +214,22 @@ def _number_findings(k: Commit, shown: str, new: Project) -> list[Problem]:
                     f"应得到 {prefix}NNN；{who_may(TRANSITIONS['apply'], k.config)}。")]
 
 
-def _hand_findings(h: History, k: Commit, f: gitstream.FileChange) -> list[Problem]:
+def _hand_findings(h: History, k: Commit, f: gitstream.FileChange, kind: RecordKind = PROJECT) -> list[Problem]:
     """A commit without dj's trailers may edit the application only, and never move a decision."""
     shown, who = f.new_path, f"{k.c.author} <{k.c.email}>"
     if f.kind == "A":
-        return [k.found(shown, "", "hand-edit", f"新项目文件不是用 dj apply 建立的（{who} 手工提交）；"
-                        f"{who_may(TRANSITIONS['apply'], k.config)}。")]
+        first = next(iter(kind.transitions.values()))
+        return [k.found(shown, "", "hand-edit", f"新的{kind.noun}文件不是用 {kind.new_command} 建立的"
+                        f"（{who} 手工提交）；"
+                        f"{who_may(TRANSITIONS['apply'] if kind is PROJECT else first, k.config)}。")]
     old, new = h.data(f.old_blob or ""), h.data(f.new_blob or "")
     if old is None or new is None:
-        return [k.found(shown, "", "invalid", f"{who} 手工提交的项目文件不是有效的 YAML；请改正。")]
+        return [k.found(shown, "", "invalid", f"{who} 手工提交的{kind.noun}文件不是有效的 YAML；请改正。")]
     changed = sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
-    out = [k.found(shown, key, "hand-edit", f"流程字段被 {who} 手工修改；{who_may_write(key, k.config)}。")
-           for key in changed if key not in _FREE]
+    out = [k.found(shown, key, "hand-edit", f"流程字段被 {who} 手工修改；{who_may_write(key, k.config, kind)}。")
+           for key in changed if key not in kind.free]
+    if kind is not PROJECT:
+        return out
     moved = [key for key in changed if key in ("unit", "branch")]
     person = k.config.person(k.c.email) if k.config else None
     if moved and str(old.get("status")) in _UNDECIDED and not is_clerk(k.config, k.c.email) and (
@@ -232,6 +272,31 @@ def _ranking_findings(h: History, k: Commit, files: Sequence[gitstream.FileChang
 
 
 def record_findings(h: History, k: Commit, files: Sequence[gitstream.FileChange]) -> list[Problem]:
+    """Every record the commit changed, each judged by the steps of its kind."""
+    branches = [f for f in files if kind_of(f.new_path if f.kind != "D" else f.old_path) is BRANCH]
+    out = _project_findings(h, k, [f for f in files if f not in branches]) if len(branches) < len(files) else []
+    return out + (_grading_findings(h, k, branches) if branches else [])
+
+
+def _grading_findings(h: History, k: Commit, files: Sequence[gitstream.FileChange]) -> list[Problem]:
+    out = [k.found(f.old_path, "", "deleted", f"党支部定级记录被 {k.c.author} 删除；定级记录不能删除，"
+                   f"请用 git revert 恢复。") for f in files if f.kind == "D"]
+    files = [f for f in files if f.kind != "D"]
+    if not files:
+        return out
+    if not k.action:
+        return out + [p for f in files for p in _hand_findings(h, k, f, BRANCH)]
+    t = BRANCH.transitions.get(k.action)
+    if t is None:
+        return [*out, k.found(files[0].new_path, "", "trailer",
+                              f"提交说明的操作“{k.action}”不是党支部分类定级的步骤，却改动了党支部定级记录。")]
+    out += _identity_findings(k, files[0].new_path)
+    out += [k.found(f.new_path, "", "renamed", f"党支部定级记录由 {f.old_path} 改名而来（{k.c.author}）；"
+                    f"编号一经分配不能更改。") for f in files if f.kind == "R"]
+    return out + [p for f in files if f.kind != "R" for p in _branch_findings(h, k, f, t)]
+
+
+def _project_findings(h: History, k: Commit, files: Sequence[gitstream.FileChange]) -> list[Problem]:
     out = [k.found(f.old_path, "", "deleted", f"项目文件被 {k.c.author} 删除；项目一经申报不能删除，"
                    f"如需终止{who_may(TRANSITIONS['terminate'], k.config)}。") for f in files if f.kind == "D"]
     files = [f for f in files if f.kind != "D"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from dangjian_cli import gitrepo, replay, store
 from dangjian_cli.errors import DjError
+from dangjian_cli.kinds import PROJECT, AnyRecord, RecordKind
 from dangjian_cli.model import Project, Status
 from dangjian_cli.session import Session
 from dangjian_cli.transitions import TRANSITIONS
@@ -68,16 +69,28 @@ def record_many(session: Session, action: str, changes: Sequence[tuple[Project |
     The step's forms are rendered first, from the text about to be written, so a broken template
     stops the step before anything is written.
     """
+    paths, sha, forms = transact(session, PROJECT, action, changes, on, summary, args)
+    return [Outcome(after, path, sha, forms.get(after.id, ())) for (_, after), path in zip(changes, paths,
+                                                                                          strict=True)]
+
+
+def transact(session: Session, kind: RecordKind, action: str, changes: Sequence[tuple[AnyRecord | None, AnyRecord]],
+             on: dt.date | None, summary: str | None = None, args: Mapping[str, Any] | None = None
+             ) -> tuple[list[Path], str | None, dict[str, tuple[Path, ...]]]:
+    """The transaction of any kind of record: forms staged, files written, one commit, or all rolled back."""
     root = session.root
-    texts = [store.project_text(root, after) for _, after in changes]
+    texts = [kind.text(root, after) for _, after in changes]
+    forms_on = session.forms and kind is PROJECT
     # Staged inside out/ so the finished forms move into place with a rename.
-    with tempfile.TemporaryDirectory(prefix=".dj-forms-", dir=_out_dir(root) if session.forms else None) as staging:
-        staged = _stage_forms(session, action, [a for _, a in changes], texts, Path(staging))
+    with tempfile.TemporaryDirectory(prefix=".dj-forms-", dir=_out_dir(root) if forms_on else None) as staging:
+        staged = _stage_forms(session, action, [a for _, a in changes], texts, Path(staging)) \
+            if kind is PROJECT else {}
         old = {path: path.read_bytes() if path.exists() else None for path, _ in texts}
         try:
             for path, text in texts:
                 store.atomic_write(path, text)
-            sha = commit(session, action, changes, on or session.today, summary, args=args) if session.commit else None
+            sha = commit(session, action, changes, on or session.today, summary, args=args, kind=kind) \
+                if session.commit else None
         except BaseException:
             written = {path: text.encode("utf-8") for path, text in texts}
             for path, data in old.items():
@@ -89,8 +102,7 @@ def record_many(session: Session, action: str, changes: Sequence[tuple[Project |
                     store.atomic_write_bytes(path, data)
             raise
         forms = {pid: tuple(_place(p, root) for p in paths) for pid, paths in staged.items()}
-    return [Outcome(after, path, sha, forms.get(after.id, ())) for (_, after), (path, _) in zip(changes, texts,
-                                                                                               strict=True)]
+    return [path for path, _ in texts], sha, forms
 
 
 def _out_dir(root: Path) -> Path:
@@ -99,7 +111,7 @@ def _out_dir(root: Path) -> Path:
     return out
 
 
-def _stage_forms(session: Session, action: str, projects: Sequence[Project], texts: Sequence[tuple[Path, str]],
+def _stage_forms(session: Session, action: str, projects: Sequence[AnyRecord], texts: Sequence[tuple[Path, str]],
                  staging: Path) -> dict[str, list[Path]]:
     step_forms = TRANSITIONS[action].forms
     if not session.forms or not step_forms:
@@ -108,6 +120,7 @@ def _stage_forms(session: Session, action: str, projects: Sequence[Project], tex
 
     staged: dict[str, list[Path]] = {}
     for project, (_, text) in zip(projects, texts, strict=True):
+        assert isinstance(project, Project)
         wanted = [f for f in step_forms if f in render.available(project)]
         blob = render.blob_id(text.encode("utf-8"))
         staged[project.id] = [render.render(project, session.config, form, staging / project.id, root=session.root,
@@ -122,15 +135,16 @@ def _place(staged: Path, root: Path) -> Path:
     return target
 
 
-def commit(session: Session, action: str, changes: Sequence[tuple[Project | None, Project]], on: dt.date,
-           summary: str | None, moved_from: Sequence[Path] = (), args: Mapping[str, Any] | None = None) -> str:
+def commit(session: Session, action: str, changes: Sequence[tuple[AnyRecord | None, AnyRecord]], on: dt.date,
+           summary: str | None, moved_from: Sequence[Path] = (), args: Mapping[str, Any] | None = None,
+           kind: RecordKind = PROJECT) -> str:
     before, after = changes[0]
     ids = [a.id for _, a in changes]
     statuses = {(b.status.value if b else "new", a.status.value) for b, a in changes}
-    kept = replay.recorded(args or {})
+    kept = kind.recorded(args or {})
     trailers = {
         "Dj-Action": action,
-        "Dj-Project": ", ".join(ids),
+        kind.trailer: ", ".join(ids),
         "Dj-From": ", ".join(sorted({f for f, _ in statuses})),
         "Dj-To": ", ".join(sorted({t for _, t in statuses})),
         "Dj-Actor": str(session.actor),
@@ -139,16 +153,19 @@ def commit(session: Session, action: str, changes: Sequence[tuple[Project | None
         # What the audit needs to re-run the step: every argument the record does not hold verbatim.
         "Dj-Args": json.dumps(kept, ensure_ascii=False, sort_keys=True, default=str) if kept else "",
     }
-    target = after.id if len(ids) == 1 else f"{ids[0]} 等 {len(ids)} 个项目"
-    text = gitrepo.message(f"{action} {target}: {summary or _summary(action, before, after)}", trailers)
-    paths = [*moved_from, *(store.project_path(session.root, i) for i in ids)]
+    target = after.id if len(ids) == 1 else f"{ids[0]} 等 {len(ids)} 个{kind.noun}"
+    if not summary:
+        assert isinstance(after, Project) and (before is None or isinstance(before, Project))
+        summary = _summary(action, before, after)
+    text = gitrepo.message(f"{action} {target}: {summary}", trailers)
+    paths = [*moved_from, *(session.root / kind.path(i) for i in ids)]
     return gitrepo.commit(session.root, paths, text, author=session.author, when=session.when)
 
 
-def refuse_dirty(session: Session, project_id: str) -> None:
+def refuse_dirty(session: Session, project_id: str, kind: RecordKind = PROJECT) -> None:
     if not session.commit:
         return
-    path = store.project_path(session.root, project_id)
+    path = session.root / kind.path(project_id)
     if gitrepo.dirty(session.root, [path]):
         raise DjError(
             f"{store.display(path, session.root)} 有尚未提交的手工修改，dj 不会把它们混进自己的提交；"

@@ -6,8 +6,11 @@ commit's trailers; both read what a step may do from this table alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
+from dangjian_cli.branchmodel import Branch, BranchStatus
 from dangjian_cli.config import Role
 from dangjian_cli.model import OPEN_STATUSES, Project, Status
 
@@ -18,8 +21,8 @@ S = Status
 class Transition:
     action: str
     label: str  # the Chinese name of the step
-    sources: frozenset[Status | None]  # None: a project that does not exist yet
-    targets: frozenset[Status]  # the statuses it can lead to (empty: the status stays); the step's rule picks one
+    sources: frozenset[StrEnum | None]  # None: a record that does not exist yet
+    targets: frozenset[StrEnum]  # the statuses it can lead to (empty: the status stays); the step's rule picks one
     roles: frozenset[Role]  # an applicant acts for their own unit only
     writes: frozenset[str]  # the workflow fields the step may change
     command: str  # how a user starts it
@@ -28,7 +31,8 @@ class Transition:
     next_step: bool = True  # False: a panel's or a cycle's business, not offered as a project's next step
 
 
-def _t(action: str, label: str, sources: set[Status | None], targets: set[Status], roles: set[Role], writes: str,
+def _t(action: str, label: str, sources: Iterable[StrEnum | None], targets: Iterable[StrEnum], roles: set[Role],
+       writes: str,
        command: str, forms: str = "", in_order: bool = True, next_step: bool = True) -> Transition:
     return Transition(action, label, frozenset(sources), frozenset(targets), frozenset(roles),
                       frozenset(writes.split()), command, tuple(forms.split()), in_order, next_step)
@@ -85,3 +89,37 @@ TRANSITIONS: dict[str, Transition] = {
 def possible(project: Project) -> list[Transition]:
     """The steps the project's status allows now."""
     return [t for t in TRANSITIONS.values() if t.next_step and project.status in t.sources]
+
+
+B = BranchStatus
+_SECRETARY = {Role.applicant, Role.clerk}  # the branch's own secretary (dj.yaml people[].branches)
+_UNIT = {Role.applicant, Role.approver, Role.clerk}  # the unit's people, never the branch's own secretary
+_GRADED: set[StrEnum | None] = {B.graded, B.rectifying}
+
+# 党支部分类定级 (004): survey → self-assessment → the unit's review → the committee's decision →
+# recommendation (A only) → rectification; one record per branch per round, its own table.
+BRANCH_TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("survey", "调查摸底", {None}, {B.surveyed}, _SECRETARY,
+           "status round unit name kind members committee secretary last_grade survey",
+           "dj branch survey --unit … --name …"),
+        _t("self-assess", "自评", {B.surveyed, B.assessed}, {B.assessed}, _SECRETARY, "status self_assessment",
+           "dj branch self-assess ID --item 代码=分数 … --report 自我评价报告.md"),
+        _t("unit-review", "初评", {B.assessed, B.reviewed}, {B.reviewed}, _UNIT, "status unit_review",
+           "dj branch unit-review ID --item 代码=分数 … --appraisal … --propose 等级 --opinion …"),
+        _t("decide", "党委考评定级", {B.reviewed, B.graded}, {B.graded}, _DESK, "status decision consequences",
+           "dj branch decide ID --item 代码=分数 … --method …"),
+        _t("recommend", "推荐先进党支部", _GRADED, set(), _DESK, "recommendation", "dj branch recommend ID",
+           in_order=False),
+        _t("rectify", "下发整改事项", {B.graded}, {B.rectifying}, _DESK, "status rectifications",
+           "dj branch rectify ID --item 整改事项 … --deadline YYYY-MM-DD"),
+        _t("rectified", "整改完成", {B.rectifying}, {B.graded}, _DESK, "status rectifications",
+           "dj branch rectified ID --note …"),
+    )
+}
+
+
+def branch_possible(branch: Branch) -> list[Transition]:
+    """The grading steps the branch's status allows now."""
+    return [t for t in BRANCH_TRANSITIONS.values() if t.next_step and branch.status in t.sources]
