@@ -44,9 +44,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "renumber": ("review", "重新编号：两处同时申报占用了同一个编号时，把本分支的项目改为下一个空闲编号（一次提交）。"),
 }
 
+# Command groups: a word followed by its own commands (`dj branch survey …`), loaded like the commands.
+GROUPS: dict[str, tuple[str, str]] = {
+    "branch": ("grading", "党支部分类定级（004）：调查摸底 → 自评 → 初评 → 党委考评定级 → 推荐先进 → 对标整改。"),
+}
+
 
 def main() -> None:
     app()
 
 
-__all__ = ["COMMANDS", "app", "main"]
+__all__ = ["COMMANDS", "GROUPS", "app", "main"]

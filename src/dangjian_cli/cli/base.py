@@ -17,6 +17,7 @@ from dangjian_cli.errors import EXIT_ERROR, DjError
 
 # Only typer and the standard library at import time: each command imports what it needs when it runs.
 if TYPE_CHECKING:
+    from dangjian_cli.branchmodel import Branch
     from dangjian_cli.model import Project
     from dangjian_cli.session import Session
     from dangjian_cli.steps import Outcome
@@ -30,18 +31,19 @@ class _Group(TyperGroup):
     _listing = False
 
     def list_commands(self, ctx: Any) -> list[str]:
-        from dangjian_cli.cli import COMMANDS
+        from dangjian_cli.cli import COMMANDS, GROUPS
 
-        return list(COMMANDS)
+        return [*COMMANDS, *GROUPS]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        from dangjian_cli.cli import COMMANDS
+        from dangjian_cli.cli import COMMANDS, GROUPS
 
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, summary = COMMANDS[cmd_name]
+        if cmd_name not in self.commands and cmd_name in {**COMMANDS, **GROUPS}:
+            module, summary = COMMANDS.get(cmd_name) or GROUPS[cmd_name]
             if self._listing:
                 return TyperCommand(cmd_name, help=summary)
-            self.commands[cmd_name] = _load(module, cmd_name)
+            self.commands[cmd_name] = _load(module, cmd_name) if cmd_name in COMMANDS else _load_group(module,
+                                                                                                        cmd_name)
         return self.commands.get(cmd_name)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
@@ -58,9 +60,9 @@ class _Group(TyperGroup):
             # typer would suggest among the commands built so far; the table knows them all
             import difflib
 
-            from dangjian_cli.cli import COMMANDS
+            from dangjian_cli.cli import COMMANDS, GROUPS
 
-            matches = difflib.get_close_matches(args[0], list(COMMANDS)) if args else []
+            matches = difflib.get_close_matches(args[0], [*COMMANDS, *GROUPS]) if args else []
             if matches:
                 e.message = f"{e.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
             raise
@@ -114,6 +116,16 @@ def _load(module: str, name: str) -> Any:
                 if (i.name or typer.main.get_command_name(getattr(i.callback, "__name__", ""))) == name)
     return typer.main.get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
                                             rich_markup_mode=app.rich_markup_mode)
+
+
+def _load_group(module: str, name: str) -> Any:
+    """Import the module of one command group (`dj branch …`) and build that group alone."""
+    import typer.main
+
+    __import__(f"dangjian_cli.cli.{module}")
+    info = next(i for i in app.registered_groups if i.name == name)
+    return typer.main.get_group_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
+                                          suggest_commands=True, rich_markup_mode=app.rich_markup_mode)
 
 
 # --- option types --------------------------------------------------------------------
@@ -229,7 +241,7 @@ def done(session: Session, outcome: Outcome, verb: str) -> None:
         say(f"  表格：{store.display(form, session.root)}")
 
 
-def record_json(project: Project) -> dict[str, Any]:
+def record_json(project: Project | Branch) -> dict[str, Any]:
     """The record with the same keys as its YAML file; dates, money and statuses as text."""
     import json
 

@@ -43,7 +43,9 @@ def due(
     config = store.load_config(root)
     day = today or dt.date.today()
     name = next((u.name for u in config.units if unit in (u.name, u.code)), unit) if unit else None
-    items = due_items(checks.repository_index(root, config).summaries(), config, day, name)
+    # 党支部分类定级 (004): rectification deadlines and the round's calendar, beside the projects'
+    branches = store.iter_branches(root) if config.grading and (root / store.BRANCHES_DIR).is_dir() else []
+    items = due_items(checks.repository_index(root, config).summaries(), config, day, name, branches)
     if as_json:
         say(json.dumps([{"date": str(i.date), "days_left": i.days_left(day), "unit": i.unit,
                           "project": i.project, "task": i.task} for i in items], ensure_ascii=False, indent=2))

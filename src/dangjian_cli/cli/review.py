@@ -74,12 +74,25 @@ def check(
     root = _history_root(ctx, repo) if base is not None else root_of(ctx, repo)
     found, count = check_repository(root)
     problems: list[Any] = found
+    graded = ""
+    if (root / "branches").is_dir():  # 党支部分类定级 (004): only a repository that grades reads its models
+        from dangjian_cli import store
+        from dangjian_cli.branchcheck import check_branches
+        from dangjian_cli.errors import DjError
+
+        try:
+            config = store.load_config(root)
+        except DjError:
+            config = None  # reported with dj.yaml's own problems
+        more, branches = check_branches(root, config)
+        problems += more
+        graded = f"、{branches} 个党支部定级记录" if branches else ""
     if base is not None:
         from dangjian_cli.audit import check_base
 
         problems += check_base(root, base)
     against = f"，相对 {base} 的提交都是合法步骤" if base else ""
-    _report_findings(problems, as_json, f"检查通过：dj.yaml 和 {count} 个项目文件都没有问题{against}。")
+    _report_findings(problems, as_json, f"检查通过：dj.yaml 和 {count} 个项目文件{graded}都没有问题{against}。")
 
 
 @app.command()
