@@ -10,6 +10,7 @@ import yaml
 
 from conftest import CLERK, Dj, git
 from dangjian_cli import store
+from dangjian_cli.branchmodel import Branch
 from dangjian_cli.config import Config
 from dangjian_cli.model import Project
 
@@ -66,7 +67,8 @@ def test_init_twice_or_with_an_unknown_preset_is_refused(tmp_path: Path, dj: Dj,
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize("name, model", [("project.schema.json", Project), ("config.schema.json", Config)])
+@pytest.mark.parametrize("name, model", [("project.schema.json", Project), ("config.schema.json", Config),
+                                         ("branch.schema.json", Branch)])
 def test_committed_schemas_match_the_models(name: str, model: type) -> None:
     """Editors complete fields from schemas/; a model change without `dj schema` fails here."""
     committed = (ROOT / "schemas" / name).read_text(encoding="utf-8")

@@ -90,3 +90,20 @@ def test_a_mistyped_command_is_a_usage_error_with_a_suggestion(dj: Dj) -> None:
     r = dj("aprove")
     assert r.exit_code == 2
     assert "No such command 'aprove'" in r.stderr and "'approve'" in r.stderr
+
+
+def test_a_group_is_listed_and_loaded_like_a_command(dj: Dj, tmp_path: Path) -> None:
+    from dangjian_cli.cli import GROUPS
+
+    listed = dj("--help").stdout
+    for name, (_, summary) in GROUPS.items():
+        assert re.search(rf"│ {re.escape(name)} +{re.escape(summary[:8])}", listed), name
+    r = dj("branch", "--help")
+    assert r.exit_code == 0 and GROUPS["branch"][1][:8] in r.stdout
+    for sub in ("survey", "self-assess", "unit-review", "decide", "recommend", "rectify", "rectified", "list",
+                "show", "log"):
+        assert re.search(rf"│ {re.escape(sub)} ", r.stdout), sub
+        assert dj("branch", sub, "--help").exit_code == 0, sub
+    _, commands = _loaded(tmp_path, "branch", "--help", cwd=tmp_path)
+    assert commands == {"grading"}
+    assert "'branch'" in dj("brnch").stderr
