@@ -317,3 +317,29 @@ def test_due_lists_rectification_deadlines_and_the_rounds_calendar() -> None:
     assert ("2026-04-08", "2026-机电-支02", "分类定级") in tasks
     assert ("2026-04-09", "2026-机电-支01", "下发整改事项") in tasks
     assert ("2026-04-09", "", "报送分类定级汇总表和整改汇总表") in tasks
+    assert ("2026-03-31", "", "调查摸底") in tasks  # the branches of dj.yaml's units not yet surveyed
+    assert not branch_tasks([], CONFIG)  # a repository that does not grade has nothing due
+
+
+def test_the_cap_counts_each_unit_apart_when_its_scope_is_unit() -> None:
+    assert CONFIG.grading is not None
+    by_unit = CONFIG.model_copy(update={"grading": CONFIG.grading.model_copy(
+        update={"a_cap": CONFIG.grading.a_cap.model_copy(update={"scope": "unit"})})})
+    mine = reviewed(95, 95, 1)
+    elsewhere = tuple(surveyed().model_copy(update={"id": f"2026-外语-支{n:02d}", "unit": "外国语学院党委"})
+                      for n in range(1, 10))
+    c = Context(by_unit, ctx().actor, ctx().on, TODAY)
+    with pytest.raises(DjError, match="机电学院党委的党支部共 1 个，A 级最多 0 个"):
+        grading.decide(mine, c, Peers(elsewhere), points=points(95), methods=["问卷调查"])
+    assert grading.decide(mine, ctx(), Peers(elsewhere), points=points(95), methods=["问卷调查"]).grade == "A"
+
+
+def test_check_finds_a_branch_surveyed_twice_in_a_round(tmp_path: Path) -> None:
+    from dangjian_cli.branchcheck import check_branches
+
+    for record in (surveyed(1), surveyed(2)):  # the same branch under two numbers
+        path, text = store.branch_text(tmp_path, record)
+        store.atomic_write(path, text)
+    problems, count = check_branches(tmp_path, CONFIG)
+    assert count == 2
+    assert [p.message for p in problems] == ["机电学生第一党支部 2026 年度已有定级记录 2026-机电-支01，这是第二条"]

@@ -250,3 +250,54 @@ def test_forged_grading_steps_are_findings(college: Path, dj: Dj, tmp_path: Path
         assert r.exit_code == 1, r.stdout
         findings = json.loads(r.stdout)
         assert any(f["rule"] == "replay" and (why in f["message"] or why == f["field"]) for f in findings), findings
+
+
+def _survey(dj: Dj, name: str, date: str, *extra: str) -> str:
+    code = next(c for c, n, *_ in ROUND if n == name)
+    kind = next(k for _, n, k, *_ in ROUND if n == name)
+    facts = [x for fact in FACTS for x in ("--fact", fact)]
+    return ok(dj("--as", SECRETARY[code], "branch", "survey", "--unit", UNITS[code], "--name", name, "--kind", kind,
+                 "--members", "12", "--secretary", "甲", *facts, *extra, "--date", date)).strip().splitlines()[-1]
+
+
+def test_last_years_grade_comes_from_last_years_record(college: Path, dj: Dj, tmp_path: Path) -> None:
+    config = college / "dj.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('round: "2026"', 'round: "2025"'), encoding="utf-8")
+    git(college, "commit", "-q", "-am", "2025 年度定级")
+    report = tmp_path / "报告.md"
+    report.write_text("自我评价\n", encoding="utf-8")
+    old = _survey(dj, "外语学生第一党支部", "2025-03-25")
+    ok(dj("--as", SECRETARY["外语"], "branch", "self-assess", old, *items("student", 60), "--report", str(report),
+          "--date", "2025-03-28"))
+    ok(dj("--as", REVIEWER["外语"], "branch", "unit-review", old, *items("student", 55), "--appraisal", "满意率 70%",
+          "--propose", "D", "--opinion", "整顿", "--date", "2025-04-01"))
+    ok(dj("branch", "decide", old, *items("student", 50), "--method", "群众座谈", "--date", "2025-04-07"))
+    config.write_text(config.read_text(encoding="utf-8").replace('round: "2025"', 'round: "2026"'), encoding="utf-8")
+    git(college, "commit", "-q", "-am", "2026 年度定级")
+
+    # Nobody types last year's grade: the survey copies it, and a different one is refused.
+    refused(dj("branch", "survey", "--unit", "外国语学院党委", "--name", "外语学生第一党支部", "--kind", "student",
+               "--members", "12", "--secretary", "甲", "--last-grade", "B",
+               *[x for f in FACTS for x in ("--fact", f)], "--date", "2026-03-25"), "定为 D 级，不能另填为 B 级")
+    new = _survey(dj, "外语学生第一党支部", "2026-03-25")
+    assert store.load_branch(college, new).last_grade == "D"
+    assert "上一年度等级  D 级（后进）" in ok(dj("branch", "show", new))
+    refused(_survey_again(dj), "2026 年度已调查摸底（2026-外语-支01）")
+    assert ok(dj("audit")).startswith("审计通过")  # the survey's copy re-run from the 2025 record at its parent
+
+
+def _survey_again(dj: Dj) -> Any:
+    return dj("--as", SECRETARY["外语"], "branch", "survey", "--unit", "外国语学院党委", "--name", "外语学生第一党支部",
+              "--kind", "student", "--members", "12", "--secretary", "甲", *[x for f in FACTS for x in ("--fact", f)],
+              "--date", "2026-03-26")
+
+
+def test_two_clones_surveying_under_one_number_is_found(college: Path, dj: Dj) -> None:
+    git(college, "checkout", "-q", "-b", "pr")
+    assert _survey(dj, "机电学生第一党支部", "2026-03-25") == "2026-机电-支01"
+    git(college, "checkout", "-q", "main")
+    assert _survey(dj, "机电学生第二党支部", "2026-03-25") == "2026-机电-支01"
+    git(college, "checkout", "-q", "pr")
+    r = dj("check", "--base", "main", "--json")
+    assert r.exit_code == 1
+    assert any(f["rule"] == "duplicate-id" and "dj branch survey" in f["message"] for f in json.loads(r.stdout))

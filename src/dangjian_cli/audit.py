@@ -249,3 +249,11 @@ def _duplicate_ids(root: Path, base: str, target: str, fork: str) -> Iterable[Pr
             yield found(path, "id", "duplicate-id", f"编号 {project_id} 在 {base} 上已被另一个项目占用"
                          f"（两处同时申报）；请在本分支运行 dj renumber {project_id} --base {base} "
                          f"换一个编号后再提交。")
+    # A branch's record has no renumbering: the later survey is dropped and taken again on top of `base`.
+    taken = gitrepo.files_at(root, target, store.BRANCHES_DIR)
+    before = gitrepo.files_at(root, fork, store.BRANCHES_DIR)
+    for path, blob in gitrepo.files_at(root, "HEAD", store.BRANCHES_DIR).items():
+        if path not in before and path in taken and taken[path] != blob:
+            yield found(path, "id", "duplicate-id", f"编号 {Path(path).stem} 在 {base} 上已被另一个党支部定级记录占用"
+                         f"（两处同时调查摸底）；请 git rebase {base}，去掉本分支的这次调查摸底，"
+                         f"再按 {base} 上最新的记录用 dj branch survey 重新办理。")

@@ -114,6 +114,12 @@ def check_branches(root: Path, config: Config | None) -> tuple[list[Problem], in
             problems.append(Problem(shown, f"字段 id：编号 {branch.id} 应保存在 {expected}"))
         if config is not None:
             problems += [Problem(shown, m) for m in branch_problems(branch, config)]
+    seen: dict[tuple[str, str, str], str] = {}
+    for branch in read:  # one record per branch per round: two clones may each have surveyed it
+        first = seen.setdefault((branch.round, branch.unit, branch.name), branch.id)
+        if first != branch.id:
+            problems.append(Problem(store.branch_path(Path(), branch.id).as_posix(),
+                                    f"{branch.name} {branch.round} 年度已有定级记录 {first}，这是第二条"))
     if config is not None:
         problems += cap_problems(read, config)
     return problems, len(files)

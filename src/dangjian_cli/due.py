@@ -83,6 +83,10 @@ def branch_tasks(branches: Sequence[Branch], config: Config) -> list[Due]:
            for b in branches if (r := b.open_rectification) is not None]
     mine = [b for b in branches if b.round == g.round]
     cal = g.calendar
+    if cal.survey_by and mine:  # once the round has begun, every branch of dj.yaml's units is graded (004)
+        done = {(b.unit, b.name) for b in mine}
+        out += [Due(cal.survey_by, u.name, "", f"调查摸底（{name}）")
+                for u in config.units for name in u.branches if (u.name, name) not in done]
     if cal.grading_by:
         out += [Due(cal.grading_by, b.unit, b.id, f"分类定级（{b.status.label}）")
                 for b in mine if b.status in (BranchStatus.surveyed, BranchStatus.assessed, BranchStatus.reviewed)]
