@@ -20,6 +20,7 @@ from docx import Document  # type: ignore[import-untyped]
 from docx.enum.section import WD_ORIENT  # type: ignore[import-untyped]
 from docx.enum.table import WD_TABLE_ALIGNMENT  # type: ignore[import-untyped]
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK  # type: ignore[import-untyped]
+from docx.oxml import OxmlElement  # type: ignore[import-untyped]
 from docx.oxml.ns import qn  # type: ignore[import-untyped]
 from docx.shared import Mm, Pt  # type: ignore[import-untyped]
 
@@ -44,7 +45,10 @@ def font(run, name: str, size: float, bold: bool = False) -> None:  # type: igno
         fonts.set(qn(attr), name)
 
 
-def new_document(landscape: bool = False):  # type: ignore[no-untyped-def]
+PROJECT_FOOTER = "项目编号 {{ id }} · 记录版本 {{ blob }}"
+
+
+def new_document(landscape: bool = False, footer: str = PROJECT_FOOTER):  # type: ignore[no-untyped-def]
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
@@ -60,9 +64,9 @@ def new_document(landscape: bool = False):  # type: ignore[no-untyped-def]
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.line_spacing = Pt(28)
-    footer = section.footer.paragraphs[0]
-    footer.alignment = CENTER
-    font(footer.add_run("项目编号 {{ id }} · 记录版本 {{ blob }}"), BODY_FONT, 9)
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = CENTER
+    font(paragraph.add_run(footer), BODY_FONT, 9)
     return doc
 
 
@@ -302,9 +306,179 @@ def ledger():  # type: ignore[no-untyped-def]
               (40, 80, 40))
     return doc
 
+# --- 党支部分类定级 (004 附表1—5) ----------------------------------------------------------
+
+BRANCH_FOOTER = "定级编号 {{ id }} · 记录版本 {{ blob }}"
+ROUND_FOOTER = "{{ org }} {{ round }} 年度党支部分类定级"
+
+
+def caption(doc, text: str) -> None:  # type: ignore[no-untyped-def]
+    """The attachment's number above its title, as the seed's 附表 are printed."""
+    para(doc, text, 16, LEFT, face=HEADING_FONT)
+
+
+def grading_head(doc, number: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    caption(doc, number)
+    title(doc, name)
+    para(doc, "{{ org }}    {{ round }} 年度", align=CENTER).paragraph_format.space_after = Pt(8)
+
+
+def tag(expression: str) -> str:
+    """A docxtpl variable: {{ expression }}."""
+    return "{{ " + expression + " }}"
+
+
+def merge(cell, other) -> None:  # type: ignore[no-untyped-def]
+    """Two cells as one, keeping the text of the first: python-docx would keep the other's empty paragraph too."""
+    merged = cell.merge(other)
+    for extra in merged.paragraphs[1:]:
+        if not extra.text:
+            extra._element.getparent().remove(extra._element)
+
+
+def blank_row(width: int, tag: str) -> list[str]:
+    return [tag, *[""] * (width - 1)]
+
+
+def rubric_table(doc, scores: Sequence[str], widths: Sequence[float]) -> None:  # type: ignore[no-untyped-def]
+    """Headings, each merged down its indicators (docxtpl {% vm %}), the indicators, the score columns, 合计."""
+    cells = [tag(f"i.scores[{n}]") for n in range(len(scores))] if len(scores) > 1 else [""]
+    totals = [tag(f"totals[{n}]") for n in range(len(scores))] if len(scores) > 1 else [""]
+    width = 4 + len(scores)
+    rows = [
+        ["评价项目", "评价指标", "分值", "评分要点", *scores],
+        blank_row(width, "{%tr for h in headings %}"),
+        blank_row(width, "{%tr for i in h.indicators %}"),
+        ["{% vm %}{{ h.name }}（{{ h.max }} 分）", "{{ i.name }}", "{{ i.max }}", "{{ i.description }}", *cells],
+        blank_row(width, "{%tr endfor %}"),
+        blank_row(width, "{%tr endfor %}"),
+        ["合计", "", "{{ max_total }}", "", *totals],
+    ]
+    table(doc, rows, widths)
+
+
+def grading_rubric():  # type: ignore[no-untyped-def]
+    """附表1、附表2: one template for every rubric in dj.yaml, blank (one score column) or with a branch's points."""
+    doc = new_document(footer="{{ footer }}")
+    grading_head(doc, "{{ caption }}", "{{ title }}")
+    para(doc, "{%p for line in who %}")
+    para(doc, "{{ line }}", 14)
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p if filled %}")
+    rubric_table(doc, ["自评", "初评", "党委考评"], (22, 24, 14, 51, 15, 15, 15))
+    para(doc, "{%p else %}")
+    rubric_table(doc, ["得分"], (24, 26, 14, 68, 24))
+    para(doc, "{%p endif %}")
+    para(doc, "{%p for line in notes %}")
+    para(doc, "{{ line }}", 12)
+    para(doc, "{%p endfor %}")
+    signatures(doc, "{{ signer }}", "{{ signed_on }}")
+    return doc
+
+
+def grading_branch():  # type: ignore[no-untyped-def]
+    """附表3: one branch's survey, scores and grade, with the three signatures."""
+    doc = new_document(footer=BRANCH_FOOTER)
+    grading_head(doc, "附表3", "高等学校基层党支部调查摸底与分类定级表")
+    heading(doc, "一、基本情况")
+    pairs(doc, [("定级编号", "{{ id }}"), ("所属二级党组织", "{{ unit }}"), ("党支部名称", "{{ name }}"),
+                ("党支部类别", "{{ kind }}"), ("党员人数", "{{ members }}"), ("支部委员", "{{ committee }}"),
+                ("党支部书记", "{{ secretary }}"), ("上一年度等级", "{{ last_grade }}")])
+    heading(doc, "二、调查摸底")
+    loop_rows(doc, ["调查内容", "基本情况"], "f in facts", ["{{ f.name }}", "{{ f.note }}"], (40, 116))
+    para(doc, "调查日期：{{ surveyed_on }}    填报人：{{ surveyed_by }}", 12)
+    heading(doc, "三、评分与定级")
+    loop_rows(doc, ["评价环节", "日期", "评分人", "总分", "权重"], "s in steps",
+              ["{{ s.name }}", "{{ s.date }}", "{{ s.by }}", "{{ s.total }}", "{{ s.weight }}"],
+              (36, 38, 30, 26, 26), tail=[["最终得分", "", "", "{{ final }}", ""]])
+    paragraphs(doc, "verdict")
+    heading(doc, "四、二级党组织初评")
+    pairs(doc, [("党员和群众测评", "{{ appraisal }}"), ("学习型党组织建设验收", "{{ learning }}"),
+                ("群众满意度测评", "{{ satisfaction }}"), ("建议等级", "{{ proposed }}"),
+                ("初评意见", "{{ opinion }}")], (50, 106))
+    heading(doc, "五、党委考评")
+    pairs(doc, [("考评方式", "{{ methods }}"), ("考评日期", "{{ decided_on }}"), ("评定等级", "{{ grade }}"),
+                ("推荐情况", "{{ recommendation }}"), ("定级后果", "{{ consequences }}")])
+    heading(doc, "六、对标整改")
+    loop_rows(doc, ["下发日期", "整改事项", "整改期限", "完成情况"], "r in rectifications",
+              ["{{ r.issued }}", "{{ r.content }}", "{{ r.deadline }}", "{{ r.state }}"], (36, 56, 36, 28))
+    heading(doc, "七、审核意见")
+    signed = table(doc, [["党支部书记", "\n\n签字：                            年    月    日"],
+                         ["二级党组织（盖章）", "\n\n负责人签字：                      年    月    日"],
+                         ["党委组织部", "\n\n（盖章）                          年    月    日"]],
+                   (46, 110), header=False)
+    for row in signed.rows:  # a signature box is never cut by a page break
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    return doc
+
+
+GRADES = (("A", "先进"), ("B", "较好"), ("C", "一般"), ("D", "后进"))
+
+
+def grading_summary():  # type: ignore[no-untyped-def]
+    """附表4: per unit, the branches and how many of each grade, the A share against the cap, then the list."""
+    doc = new_document(landscape=True, footer=ROUND_FOOTER)
+    grading_head(doc, "附表4", "高等学校基层党支部分类定级汇总表")
+    para(doc, "填报单位：{{ reporter }}", 12)
+
+    def counts(row: str) -> list[str]:
+        cells = [tag(f"{row}.name"), tag(f"{row}.branches")]
+        cells += [tag(f"{row}.grades[{n}].{key}") for n in range(len(GRADES)) for key in ("count", "share")]
+        return [*cells, tag(f"{row}.ungraded")]
+
+    width = 3 + 2 * len(GRADES)
+    first = ["二级党组织", "党支部数", *[text for g, name in GRADES for text in (f"{g} 级（{name}）", "")], "未定级"]
+    second = ["", "", *["个数", "比例"] * len(GRADES), ""]
+    rows = [first, second, blank_row(width, "{%tr for u in units %}"), counts("u"), blank_row(width, "{%tr endfor %}"),
+            counts("total")]
+    t = table(doc, rows, (47, 22, *[22, 22] * len(GRADES), 22))
+    for r in (0, 1):  # two header rows: the grades over their count and share
+        for cell in t.rows[r].cells:
+            cell.paragraphs[0].alignment = CENTER
+            for run in cell.paragraphs[0].runs:
+                run.font.bold = True
+    for c in (0, 1, width - 1):
+        merge(t.cell(0, c), t.cell(1, c))
+    for n in range(len(GRADES)):
+        merge(t.cell(0, 2 + 2 * n), t.cell(0, 3 + 2 * n))
+    for r in (3, 5):
+        for cell in t.rows[r].cells[1:]:
+            cell.paragraphs[0].alignment = CENTER
+    paragraphs(doc, "cap")
+    heading(doc, "党支部定级名单")
+    width = 8
+    rows = [
+        ["二级党组织", "定级编号", "党支部", "党支部类别", "上一年度等级", "最终得分", "评定等级", "备注"],
+        blank_row(width, "{%tr for u in units %}"),
+        blank_row(width, "{%tr for b in u.list %}"),
+        ["{% vm %}{{ u.name }}", "{{ b.id }}", "{{ b.name }}", "{{ b.kind }}", "{{ b.last_grade }}",
+         "{{ b.final }}", "{{ b.grade }}", "{{ b.note }}"],
+        blank_row(width, "{%tr endfor %}"),
+        blank_row(width, "{%tr endfor %}"),
+    ]
+    table(doc, rows, (38, 36, 48, 30, 22, 20, 20, 29))
+    signatures(doc, "填表人：                审核人：                ", "{{ reporter }}（盖章）", "{{ date }}")
+    return doc
+
+
+def grading_rectification():  # type: ignore[no-untyped-def]
+    """附表5: every rectification of the round: who, what, by when, and whether it is done."""
+    doc = new_document(landscape=True, footer=ROUND_FOOTER)
+    grading_head(doc, "附表5", "高等学校基层党支部整改汇总表")
+    para(doc, "填报单位：{{ reporter }}", 12)
+    loop_rows(doc, ["序号", "二级党组织", "党支部", "定级等级", "整改事项", "下发日期", "整改期限", "完成情况"],
+              "r in rows", ["{{ r.n }}", "{{ r.unit }}", "{{ r.name }}", "{{ r.grade }}", "{{ r.content }}",
+                            "{{ r.issued }}", "{{ r.deadline }}", "{{ r.state }}"],
+              (12, 28, 34, 18, 42, 40, 40, 29))
+    para(doc, "{{ tally }}", 12)
+    signatures(doc, "填表人：                审核人：                ", "{{ reporter }}（盖章）", "{{ date }}")
+    return doc
+
 
 FORMS = {"application": application, "approval": approval, "midcheck": midcheck, "rectification": rectification,
-         "closing": closing, "review": review, "acceptance": acceptance, "awards": awards, "ledger": ledger}
+         "closing": closing, "review": review, "acceptance": acceptance, "awards": awards, "ledger": ledger,
+         "grading_rubric": grading_rubric, "grading_branch": grading_branch, "grading_summary": grading_summary,
+         "grading_rectification": grading_rectification}
 
 
 def with_fallback_fonts(xml: str) -> str:
@@ -337,12 +511,20 @@ def finish(doc) -> bytes:  # type: ignore[no-untyped-def]
     return out.getvalue()
 
 
-def main() -> None:
+def main(names: Sequence[str] = ()) -> None:
+    """Every form, or only those named (python scripts/make_forms.py grading_summary)."""
+    unknown = set(names) - set(FORMS)
+    if unknown:
+        raise SystemExit(f"no such form: {', '.join(sorted(unknown))}")
     OUT.mkdir(parents=True, exist_ok=True)
     for name, build in FORMS.items():
+        if names and name not in names:
+            continue
         (OUT / f"{name}.docx").write_bytes(finish(build()))
         print(OUT / f"{name}.docx")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])
