@@ -143,7 +143,7 @@ HISTORY_COLUMNS = ("日期", "办理人", "操作", "状态变化", "提交", "�
 
 def history_rows(root: Path, project_id: str) -> list[tuple[str, ...]]:
     """`dj log`'s rows, oldest first: one per commit that touched the project's file."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for e in reversed(gitrepo.history(root, store.project_path(root, project_id))):
         t = e.trailers
         action = t.get("Dj-Action")
