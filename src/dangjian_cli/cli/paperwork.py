@@ -59,7 +59,7 @@ def due(
         return f"已逾期 {-left} 天" if left < 0 else ("今天到期" if left == 0 else f"还有 {left} 天")
 
     rows = [(str(i.date), state(i.days_left(day)), i.unit or "—", i.project or "—", i.task) for i in items]
-    print_table(f"到期事项（{day}）", ("期限", "情况", "单位", "项目", "事项"), rows,
+    print_table(f"到期事项（{day}）", ("期限", "情况", "单位", "项目/党支部" if branches else "项目", "事项"), rows,
                 style=lambda row: "red" if row[1].startswith("已逾期") else None)
 
 
