@@ -192,8 +192,8 @@ def test_log_rebuilds_the_history_including_hand_edits(repo: Path, dj: Dj) -> No
     assert dj("approve", pid, "--date", "2025-05-20").exit_code == 0
 
     out = dj("log", pid).stdout.splitlines()
-    assert out[0] == f"{pid} 的办理记录（来自 git 历史）" and out[1].split() == ["日期", "办理人", "操作", "状态变化", "提交",
-                                                                   "记录版本"]
+    assert out[0] == f"{pid} 的办理记录（来自 git 历史）"
+    assert out[1].split() == ["日期", "办理人", "操作", "状态变化", "提交", "记录版本"]
     lines = out[2:]  # into a pipe: plain aligned text, one commit a line
     assert len(lines) == 3
     assert "申报" in lines[0] and "新建 → 已申报" in lines[0] and "2025-05-06" in lines[0]
