@@ -10,15 +10,17 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from dangjian_cli import yamlio
-from dangjian_cli.branchmodel import BRANCH_ID_RE, Branch
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import ID_RE, SCHEMA_VERSION, Project, SchemaVersioned, explain
+
+if TYPE_CHECKING:  # branch records: only the grading commands read them, so only they pay for the model
+    from dangjian_cli.branchmodel import Branch
 
 CONFIG_FILE = "dj.yaml"
 PROJECTS_DIR = "projects"
@@ -202,12 +204,16 @@ def next_id(root: Path, cycle: str, code: str, also_taken: Iterable[str] = ()) -
 
 def branch_path(root: Path, branch_id: str) -> Path:
     """The id gives the path: branches/<round>/<id>.yaml. Nothing else can name a branch's file."""
+    from dangjian_cli.branchmodel import BRANCH_ID_RE
+
     if not BRANCH_ID_RE.fullmatch(branch_id):
         raise DjError(f"“{branch_id}”不是有效的党支部定级编号（应形如 2026-机电-支01）；请用 dj branch list 查看编号。")
     return root / BRANCHES_DIR / branch_id[:4] / f"{branch_id}.yaml"
 
 
 def load_branch(root: Path, branch_id: str) -> Branch:
+    from dangjian_cli.branchmodel import Branch
+
     path = branch_path(root, branch_id)
     shown = display(path, root)
     if not path.is_file():
@@ -224,6 +230,8 @@ def branch_files(root: Path, round_: str | None = None) -> list[Path]:
 
 def iter_branches(root: Path, round_: str | None = None) -> list[Branch]:
     """Every branch record of a round (or of all rounds), read and validated."""
+    from dangjian_cli.branchmodel import Branch
+
     return [validate(Branch, read_yaml(p, display(p, root)), display(p, root)) for p in branch_files(root, round_)]
 
 
@@ -322,6 +330,8 @@ def dump_json_schema(model: type[BaseModel]) -> str:
 
 
 def write_schemas(root: Path) -> list[Path]:
+    from dangjian_cli.branchmodel import Branch
+
     out = []
     schemas: tuple[tuple[str, type[BaseModel]], ...] = (
         ("project.schema.json", Project), ("config.schema.json", Config), ("branch.schema.json", Branch))
