@@ -8,7 +8,7 @@ from pathlib import Path
 from dangjian_cli import gitrepo, store
 from dangjian_cli.branchmodel import SURVEY_FACTS, Branch, BranchStatus
 from dangjian_cli.gradeconfig import grade_label
-from dangjian_cli.textout import display_width
+from dangjian_cli.textout import labelled
 from dangjian_cli.transitions import BRANCH_TRANSITIONS, branch_possible
 
 
@@ -54,13 +54,7 @@ def rows(b: Branch, day: dt.date) -> list[tuple[str, str]]:
 
 def card_text(branch: Branch, day: dt.date) -> str:
     """The branch's card as plain text, labels padded to one column, and the next steps."""
-    pairs = rows(branch, day)
-    width = max(display_width(label) for label, _ in pairs) + 2
-    lines = []
-    for label, value in pairs:
-        first, *more = value.split("\n")
-        lines.append((label + " " * (width - display_width(label)) + first).rstrip())
-        lines += [(" " * width + line).rstrip() for line in more]
+    lines = labelled(rows(branch, day))
     steps = branch_possible(branch)
     hint = ("下一步可以：\n" + "\n".join(f"  {t.label}：{t.command.replace('ID', branch.id)}" for t in steps)
             if steps else "")

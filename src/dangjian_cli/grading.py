@@ -29,7 +29,7 @@ from dangjian_cli.branchmodel import (
 from dangjian_cli.config import ROLE_LABELS, Config, Role
 from dangjian_cli.errors import DjError
 from dangjian_cli.gradeconfig import GRADES, GradeLetter, Grading, GradingRubric, grade_label
-from dangjian_cli.model import explain
+from dangjian_cli.model import explain, required, revised
 from dangjian_cli.transitions import BRANCH_TRANSITIONS, Transition, branch_possible
 from dangjian_cli.workflow import Context, add_months
 
@@ -109,19 +109,7 @@ def last_step_date(branch: Branch) -> dt.date | None:
 
 
 def update(branch: Branch, **changes: Any) -> Branch:
-    """A validated copy: a step can never produce a record the store would refuse."""
-    data = branch.model_dump()
-    data.update(changes)
-    try:
-        return Branch.model_validate(data)
-    except ValidationError as e:
-        raise DjError(f"党支部 {branch.id} 的{explain(e)[0]}；请改正后再试。") from None
-
-
-def _text(value: str | None, what: str, label: str) -> str:
-    if value is None or not value.strip():
-        raise DjError(f"{label}需要填写{what}；请补上后再试。")
-    return value.strip()
+    return revised(branch, f"党支部 {branch.id} ", changes)
 
 
 def rubric_of(branch: Branch, g: Grading) -> GradingRubric:
@@ -221,7 +209,7 @@ def self_assess(branch: Branch, ctx: Context, *, points: Mapping[str, Any], repo
     begin(branch, "self-assess", ctx)
     parsed, total = sheet(rubric_of(branch, rules(ctx.config)), points, "自评")
     done = SelfAssessment(date=ctx.on, by=ctx.actor.name, points=parsed, total=total,
-                          report=_text(report, "自我评价报告（--report）", "自评"))
+                          report=required(report, "自我评价报告（--report）", "自评"))
     return update(branch, status=B.assessed, self_assessment=done)
 
 
@@ -233,9 +221,9 @@ def unit_review(branch: Branch, ctx: Context, *, points: Mapping[str, Any], appr
     if proposed not in GRADES:
         raise DjError(f"建议等级“{proposed}”无效；--propose 只能是 A、B、C、D 之一。")
     review = UnitReview(date=ctx.on, by=ctx.actor.name, points=parsed, total=total,
-                        appraisal=_text(appraisal, "党员和群众测评结果（--appraisal）", "初评"),
+                        appraisal=required(appraisal, "党员和群众测评结果（--appraisal）", "初评"),
                         learning=learning.strip(), satisfaction=satisfaction.strip(), proposed=proposed,
-                        opinion=_text(opinion, "初评意见（--opinion）", "初评"))
+                        opinion=required(opinion, "初评意见（--opinion）", "初评"))
     return update(branch, status=B.reviewed, unit_review=review)
 
 

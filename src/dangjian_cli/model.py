@@ -6,9 +6,11 @@ import datetime as dt
 import re
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from dangjian_cli.errors import DjError
 
 SCHEMA_VERSION = 1
 
@@ -307,3 +309,24 @@ def explain(error: ValidationError) -> list[str]:
                 text += f"（界限 {next(iter(ctx.values()))}）"
         out.append(f"字段 {where} {text}" if where else text)
     return out
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def revised(record: R, name: str, changes: dict[str, Any]) -> R:
+    """A validated copy of a record (`name` says which, for the refusal): a step can never produce a record
+    the store would refuse."""
+    data = record.model_dump()
+    data.update(changes)
+    try:
+        return type(record).model_validate(data)
+    except ValidationError as e:
+        raise DjError(f"{name}的{explain(e)[0]}；请改正后再试。") from None
+
+
+def required(text: str | None, what: str, label: str) -> str:
+    """The text a step cannot do without, stripped; refused when empty."""
+    if text is None or not text.strip():
+        raise DjError(f"{label}需要填写{what}；请补上后再试。")
+    return text.strip()

@@ -8,7 +8,7 @@ from typing import Any
 
 from dangjian_cli import gitrepo, store, workflow
 from dangjian_cli.model import Project, Status
-from dangjian_cli.textout import display_width
+from dangjian_cli.textout import labelled
 
 
 def _pairs(project: Project) -> list[tuple[str, str]]:
@@ -112,13 +112,7 @@ def describe(project: Project, former: Sequence[str] = ()) -> Any:
 def card_text(project: Project, former: Sequence[str] = ()) -> str:
     """The same card as plain text, labels padded to one column, for a pipe or a file."""
     rows, hint = _card(project, former)
-    width = max(display_width(label) for label, _ in rows) + 2
-    lines = []
-    for label, value in rows:
-        first, *more = value.split("\n")
-        lines.append((label + " " * (width - display_width(label)) + first).rstrip())
-        lines += [(" " * width + line).rstrip() for line in more]
-    return "\n".join([*lines, "", hint])
+    return "\n".join([*labelled(rows), "", hint])
 
 
 def _label(status: str) -> str:

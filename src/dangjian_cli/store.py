@@ -143,14 +143,19 @@ def project_relpath(project_id: str) -> str:
 
 
 def load_project(root: Path, project_id: str) -> Project:
-    path = project_path(root, project_id)
+    return _read_record(Project, root, project_path(root, project_id), project_id,
+                        "没有编号为 {id} 的项目（{shown} 不存在）；请用 dj list 查看已有项目。")
+
+
+def _read_record(model: type[M], root: Path, path: Path, record_id: str, missing: str) -> M:
+    """The record at the path its id gives, validated, and holding that id."""
     shown = display(path, root)
     if not path.is_file():
-        raise DjError(f"没有编号为 {project_id} 的项目（{shown} 不存在）；请用 dj list 查看已有项目。")
-    project = validate(Project, read_yaml(path, shown), shown)
-    if project.id != project_id:
-        raise DjError(f"文件 {shown} 中的编号是 {project.id}，与文件名不符；请改正 id 或文件名。")
-    return project
+        raise DjError(missing.format(id=record_id, shown=shown))
+    record = validate(model, read_yaml(path, shown), shown)
+    if getattr(record, "id", None) != record_id:
+        raise DjError(f"文件 {shown} 中的编号是 {getattr(record, 'id', '')}，与文件名不符；请改正 id 或文件名。")
+    return record
 
 
 def project_files(root: Path, cycle: str | None = None) -> list[Path]:
@@ -214,14 +219,8 @@ def branch_path(root: Path, branch_id: str) -> Path:
 def load_branch(root: Path, branch_id: str) -> Branch:
     from dangjian_cli.branchmodel import Branch
 
-    path = branch_path(root, branch_id)
-    shown = display(path, root)
-    if not path.is_file():
-        raise DjError(f"没有编号为 {branch_id} 的党支部定级记录（{shown} 不存在）；请用 dj branch list 查看已有记录。")
-    branch = validate(Branch, read_yaml(path, shown), shown)
-    if branch.id != branch_id:
-        raise DjError(f"文件 {shown} 中的编号是 {branch.id}，与文件名不符；请改正 id 或文件名。")
-    return branch
+    return _read_record(Branch, root, branch_path(root, branch_id), branch_id,
+                        "没有编号为 {id} 的党支部定级记录（{shown} 不存在）；请用 dj branch list 查看已有记录。")
 
 
 def branch_files(root: Path, round_: str | None = None) -> list[Path]:

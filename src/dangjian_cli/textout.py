@@ -57,6 +57,17 @@ def aligned(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> Iterator[s
     return map(str.rstrip, map("  ".join, zip(*columns, free, strict=True)))
 
 
+def labelled(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """A record's card as plain text: labels padded to one column, a value's further lines under its first."""
+    width = max(display_width(label) for label, _ in pairs) + 2
+    lines = []
+    for label, value in pairs:
+        first, *more = value.split("\n")
+        lines.append((label + " " * (width - display_width(label)) + first).rstrip())
+        lines += [(" " * width + line).rstrip() for line in more]
+    return lines
+
+
 def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[str]],
                 style: Callable[[Sequence[str]], str | None] = lambda row: None,
                 no_wrap: Iterable[int] = ()) -> None:

@@ -31,6 +31,8 @@ from dangjian_cli.model import (
     StageRecord,
     Status,
     explain,
+    required,
+    revised,
 )
 from dangjian_cli.transitions import TRANSITIONS, Transition, possible
 
@@ -116,19 +118,7 @@ def last_step_date(project: Project) -> dt.date | None:
 
 
 def update(project: Project, **changes: Any) -> Project:
-    """A validated copy: a step can never produce a record the store would refuse."""
-    data = project.model_dump()
-    data.update(changes)
-    try:
-        return Project.model_validate(data)
-    except ValidationError as e:
-        raise DjError(f"项目 {project.id} 的{explain(e)[0]}；请改正后再试。") from None
-
-
-def _required(text: str | None, what: str, label: str) -> str:
-    if text is None or not text.strip():
-        raise DjError(f"{label}需要填写{what}；请补上后再试。")
-    return text.strip()
+    return revised(project, f"项目 {project.id} ", changes)
 
 
 # --- apply ---------------------------------------------------------------------------
@@ -212,14 +202,14 @@ def approve(project: Project, ctx: Context, *, opinion: str = "", doc_no: str = 
 
 def reject(project: Project, ctx: Context, *, reason: str) -> Project:
     begin(project, "reject", ctx)
-    why = _required(reason, "不予立项的理由（--reason）", "不予立项")
+    why = required(reason, "不予立项的理由（--reason）", "不予立项")
     return update(project, status=S.rejected,
                    rejection=Decision(date=ctx.on, by=ctx.actor.name, reason=why))
 
 
 def return_(project: Project, ctx: Context, *, reason: str) -> Project:
     begin(project, "return", ctx)
-    why = _required(reason, "退回修改的理由（--reason）", "退回修改")
+    why = required(reason, "退回修改的理由（--reason）", "退回修改")
     returned = Decision(date=ctx.on, by=ctx.actor.name, reason=why)
     return update(project, status=S.draft, returns=[*project.returns, returned])
 
@@ -246,7 +236,7 @@ def mid_check(project: Project, ctx: Context, *, result: str, opinion: str = "",
             raise DjError("限期整改需要整改期限；请加上 --deadline YYYY-MM-DD。")
         if deadline <= ctx.on:
             raise DjError(f"整改期限 {deadline} 应晚于检查日期 {ctx.on}；请改正 --deadline。")
-        text = _required(issues or opinion, "存在的问题（--issues）", "限期整改")
+        text = required(issues or opinion, "存在的问题（--issues）", "限期整改")
         notice = Rectification(stage=project.stage, issued=ctx.on, deadline=deadline, issues=text)
         rectifications = [r.model_copy(update={"done": ctx.on}) if r.done is None else r
                           for r in rectifications]
@@ -409,7 +399,7 @@ def accept(project: Project, ctx: Context) -> Project:
 
 def terminate(project: Project, ctx: Context, *, reason: str) -> Project:
     begin(project, "terminate", ctx)
-    why = _required(reason, "终止的理由（--reason）", "终止项目")
+    why = required(reason, "终止的理由（--reason）", "终止项目")
     return update(project, status=S.terminated,
                    termination=Decision(date=ctx.on, by=ctx.actor.name, reason=why))
 
@@ -444,7 +434,7 @@ def renumber(project: Project, ctx: Context, new_id: str, *, collided: bool = Fa
 def spend(project: Project, ctx: Context, *, amount: Decimal, item: str, receipt: str = "") -> Project:
     """经费支出: only from the grant's balance (001: 1000 元 per project)."""
     begin(project, "spend", ctx)
-    what = _required(item, "用途", "登记支出")
+    what = required(item, "用途", "登记支出")
     assert project.approval is not None  # every running status comes after approval
     if ctx.on < project.approval.date:
         raise DjError(f"支出日期 {ctx.on} 早于立项日期 {project.approval.date}；请检查 --date。")
