@@ -7,6 +7,7 @@ small. Every other git call is in gitrepo.py.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import threading
@@ -26,6 +27,12 @@ RECORD = "\x1e"
 # Every trailer once, as git reads the message: one parse per commit instead of one per key.
 TRAILER_FORMAT = "%(trailers:only,separator=%x1d,key_value_separator=%x1c)"
 ZERO = "0" * 40  # git's id for "no file"
+
+
+def blob_id(data: bytes, width: int = 40) -> str:
+    """git's object id for a file's content (SHA-1, or SHA-256 in a repository that uses it)."""
+    digest = hashlib.sha1 if width == 40 else hashlib.sha256
+    return digest(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 _KEYS = {**{k.lower(): k for k in TRAILERS}, **{k: k for k in TRAILERS}}

@@ -134,6 +134,21 @@ class History:
                 found = f"记录无效：{explain(e)[0]}"
         return self._records.put(key, found, len(raw or b"") + 256)
 
+    def written_by_dj(self, oid: str, relpath: str, record: AnyRecord, kind: RecordKind) -> bool:
+        """Whether the blob `oid` is byte for byte what dj writes for `record`; if so it is kept as that record.
+
+        Most versions in a history are dj's own: hashing what dj would write spares reading them back.
+        """
+        text = store.fresh_text(relpath, record)
+        if text is None:
+            return False
+        data = text.encode("utf-8")
+        if gitstream.blob_id(data, len(oid)) != oid:
+            return False
+        self._fetched.pop(oid, None)
+        self._records.put(oid if kind is PROJECT else f"{kind.key}:{oid}", record, len(data) + 256)
+        return True
+
     def records_at(self, rev: str, folder: str, kind: RecordKind) -> list[AnyRecord]:
         """The readable records of a folder as they stood at `rev`."""
         found = [self.record(oid, kind) for oid in gitrepo.files_at(self.root, rev, folder).values()]

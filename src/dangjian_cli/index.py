@@ -10,7 +10,6 @@ missing, damaged or written by another dj, and a work-tree file is summarized by
 
 from __future__ import annotations
 
-import hashlib
 import json
 import marshal
 import os
@@ -23,6 +22,7 @@ from typing import NamedTuple
 
 from dangjian_cli import __version__, gitrepo, store
 from dangjian_cli.errors import DjError
+from dangjian_cli.gitstream import blob_id
 from dangjian_cli.model import Project
 from dangjian_cli.summary import Summary, summarize
 
@@ -43,12 +43,6 @@ Judge = Callable[[str, Project], tuple[str, ...]]  # (path, record) → what `dj
 class Read(NamedTuple):
     row: Row
     problems: tuple[str, ...] | None
-
-
-def blob_id(data: bytes, width: int = 40) -> str:
-    """git's object id for a file's content (SHA-1, or SHA-256 in a repository that uses it)."""
-    digest = hashlib.sha1 if width == 40 else hashlib.sha256
-    return digest(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def read_file(root: Path, path: str, width: int, judge: Judge | None) -> Read:

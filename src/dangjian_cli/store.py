@@ -283,8 +283,21 @@ def strip_modeline(text: str) -> str:
 
 
 def modeline(path: Path, root: Path, schema: str) -> str:
-    depth = len(path.resolve().relative_to(root.resolve()).parts) - 1
-    return f"{MODELINE}{'../' * depth}{SCHEMAS_DIR}/{schema}\n"
+    return _modeline(path.resolve().relative_to(root.resolve()).as_posix(), schema)
+
+
+def _modeline(relpath: str, schema: str) -> str:
+    return f"{MODELINE}{'../' * relpath.count('/')}{SCHEMAS_DIR}/{schema}\n"
+
+
+def fresh_text(relpath: str, record: Project | Branch) -> str | None:
+    """What dj writes at `relpath` for a record when the file it replaces has no comments, or None when only
+    the comment-keeping writer knows (the audit then reads the committed file instead of comparing bytes)."""
+    from dangjian_cli.yamlemit import emit
+
+    body = emit(record_data(record))
+    schema = "project.schema.json" if isinstance(record, Project) else "branch.schema.json"
+    return None if body is None else _modeline(relpath, schema) + body
 
 
 def record_data(project: Project | Branch) -> dict[str, Any]:

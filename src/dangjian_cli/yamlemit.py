@@ -27,6 +27,13 @@ _INTEGER = re.compile(r"[-+]?[0-9][0-9_]*")  # YAML 1.2 reads it as a number eve
 _LONGEST = 4000  # ruamel folds a plain line at spaces past its width (4096): leave long ones to it
 
 
+# The characters a YAML 1.1 implicit type (number, date, bool, null…) can start with: other texts are text.
+_RESOLVED_FIRST = frozenset(ch for ch in _RESOLVER.yaml_implicit_resolvers if ch)
+_TEXTS: dict[str, str] = {}  # text → how it is written; "" when ruamel must write it
+_KEYS_SEEN: set[str] = set()
+_REMEMBERED = 50_000  # texts; then forgotten at once, so a long audit's memory stays flat
+
+
 class _Unsure(Exception):
     pass
 
@@ -46,20 +53,27 @@ def _mapping(data: dict[Any, Any], indent: int, first: str, out: list[str]) -> N
     if not data:
         raise _Unsure
     pad = " " * indent
-    for n, (key, value) in enumerate(data.items()):
-        if not isinstance(key, str) or not _KEY.fullmatch(key) or _plain(key) != key:
-            raise _Unsure
-        lead = first if n == 0 and first else pad
-        if isinstance(value, dict):
+    lead = first or pad
+    for key, value in data.items():
+        if key not in _KEYS_SEEN:
+            if not isinstance(key, str) or not _KEY.fullmatch(key) or _plain(key) != key:
+                raise _Unsure
+            _KEYS_SEEN.add(key)
+        kind = type(value)
+        if kind is str:  # most of a record: looked up here, not through _scalar
+            if "\n" in value:
+                out.append(f"{lead}{key}: {_literal(value, indent + 2)}")
+            else:
+                out.append(f"{lead}{key}: {_TEXTS.get(value) or _text(value)}\n")
+        elif kind is dict:
             out.append(f"{lead}{key}:\n")
             _mapping(value, indent + 2, "", out)
-        elif isinstance(value, list):
+        elif kind is list:
             out.append(f"{lead}{key}:\n")
             _sequence(value, indent + 2, out)
-        elif isinstance(value, str) and "\n" in value:
-            out.append(f"{lead}{key}: {_literal(value, indent + 2)}")
         else:
             out.append(f"{lead}{key}: {_scalar(value)}\n")
+        lead = pad
 
 
 def _sequence(items: list[Any], indent: int, out: list[str]) -> None:
@@ -67,28 +81,46 @@ def _sequence(items: list[Any], indent: int, out: list[str]) -> None:
         raise _Unsure
     dash = " " * indent + "- "
     for item in items:
-        if isinstance(item, dict):
+        kind = type(item)
+        if kind is dict:
             _mapping(item, indent + 2, dash, out)
-        elif isinstance(item, list) or (isinstance(item, str) and "\n" in item):
+        elif kind is list or (kind is str and "\n" in item):
             raise _Unsure
         else:
             out.append(f"{dash}{_scalar(item)}\n")
 
 
 def _scalar(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        raise _Unsure
-    if isinstance(value, str):
-        return _plain(str(value))  # a StrEnum such as Status as its plain text
-    if isinstance(value, int):
+    kind = type(value)
+    if kind is str:
+        return _text(value)
+    if kind is int:
         return str(value)
-    if isinstance(value, Decimal):
+    if kind is Decimal:
         if not value.is_finite():
             raise _Unsure
         return format(value, "f")
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value.isoformat()
+    if kind is dt.date:
+        return value.isoformat()  # type: ignore[no-any-return]
+    if isinstance(value, str) and not isinstance(value, bool):
+        return _text(str(value))  # a StrEnum such as Status as its plain text
     raise _Unsure
+
+
+def _text(text: str) -> str:
+    """_plain, remembered: a history's versions of one record repeat most of their texts."""
+    found = _TEXTS.get(text)
+    if found is None:
+        if len(_TEXTS) > _REMEMBERED:
+            _TEXTS.clear()
+        try:
+            found = _plain(text)
+        except _Unsure:
+            found = ""
+        _TEXTS[text] = found
+    if not found:
+        raise _Unsure
+    return found
 
 
 def _plain(text: str) -> str:
@@ -96,7 +128,7 @@ def _plain(text: str) -> str:
     if (not text or text[-1] == " " or len(text) > _LONGEST or text[0] in _INDICATORS
             or not _SAFE_TEXT.fullmatch(text)):
         raise _Unsure
-    if _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG:  # type: ignore[no-untyped-call]
+    if text[0] in _RESOLVED_FIRST and _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) != _STR_TAG:  # type: ignore[no-untyped-call]
         if "'" in text:
             raise _Unsure
         return f"'{text}'"
