@@ -145,8 +145,21 @@ def history(root: Path, path: Path, until: str = "HEAD") -> list[LogEntry]:
     A project renumbered by dj goes on under its old path before the renumbering commit, so its
     history, and the forms signed under the old number, survive the new number.
     """
+    return _entries(root, path, _git(root, *_log_args(path, until)).stdout)
+
+
+def history_started(root: Path, path: Path) -> Callable[[], list[LogEntry]]:
+    """history(root, path), started now and read when asked for: git walks while dj reads the record."""
+    output = started(root, *_log_args(path, "HEAD"))
+    return lambda: _entries(root, path, output())
+
+
+def _log_args(path: Path, until: str) -> tuple[str, ...]:
     fmt = f"{RECORD}%H{FIELD}%aI{FIELD}%an{FIELD}%ae{FIELD}%s{FIELD}{TRAILER_FORMAT}"
-    out = _git(root, "log", "--raw", "--no-abbrev", f"--format={fmt}", until, "--", str(path)).stdout
+    return ("log", "--raw", "--no-abbrev", f"--format={fmt}", until, "--", str(path))
+
+
+def _entries(root: Path, path: Path, out: str) -> list[LogEntry]:
     entries = []
     for record in out.split(RECORD)[1:]:
         head, _, raw = record.partition("\n")
@@ -281,7 +294,13 @@ def git_dir(root: Path) -> Path | None:
 
 
 def ls_files_started(root: Path, *args: str) -> Callable[[], str]:
-    """Start `git ls-files -z` for the folder given last; the call returned gives its output when done.
+    """Start `git ls-files -z` for the folder given last; the call returned gives its output when done."""
+    *options, folder = args
+    return started(root, "ls-files", "-z", *options, "--", folder)
+
+
+def started(root: Path, *args: str) -> Callable[[], str]:
+    """Start a git command; the call returned gives its output when it is done.
 
     The output goes to a temporary file, so git finishes at its own speed while dj does other work.
     """
@@ -289,10 +308,9 @@ def ls_files_started(root: Path, *args: str) -> Callable[[], str]:
 
     if shutil.which("git") is None:
         raise DjError("找不到 git 程序；请先安装 git（例如 apt install git），或加 --no-commit 只写文件不提交。")
-    *options, folder = args
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115 (closed by result)
-    child = subprocess.Popen(["git", "-c", "core.quotepath=off", "ls-files", "-z", *options, "--", folder],
-                             cwd=root, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+    child = subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=root, stdout=out, stderr=err,
+                             stdin=subprocess.DEVNULL)
 
     text: list[str] = []  # the answer, once read: asking again gives it again
 
@@ -302,7 +320,7 @@ def ls_files_started(root: Path, *args: str) -> Callable[[], str]:
                 if child.wait():
                     err.seek(0)
                     detail = err.read().decode("utf-8", "replace").strip().splitlines()
-                    raise DjError(f"git ls-files 失败：{detail[-1] if detail else '未知原因'}；请检查仓库状态后再试。")
+                    raise DjError(f"git {args[0]} 失败：{detail[-1] if detail else '未知原因'}；请检查仓库状态后再试。")
                 out.seek(0)
                 text.append(out.read().decode("utf-8", "surrogateescape"))
         return text[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +124,20 @@ def _label(status: str) -> str:
         return status
 
 
-def former_ids(root: Path, project_id: str) -> list[str]:
-    """The numbers the project had before dj renumbered it, oldest first (empty outside git)."""
+def former_ids(root: Path, project_id: str) -> Callable[[], list[str]]:
+    """The numbers the project had before dj renumbered it, oldest first (empty outside git).
+
+    git starts looking now and the call returned gives the answer, so the walk runs while the record is read.
+    """
     if not gitrepo.is_repo(root) or not gitrepo.has_head(root):
-        return []
-    paths = [e.path for e in gitrepo.history(root, store.project_path(root, project_id)) if e.path is not None]
-    return [stem for stem in dict.fromkeys(p.stem for p in reversed(paths)) if stem != project_id]
+        return list
+    entries = gitrepo.history_started(root, store.project_path(root, project_id))
+
+    def answer() -> list[str]:
+        paths = [e.path for e in entries() if e.path is not None]
+        return [stem for stem in dict.fromkeys(p.stem for p in reversed(paths)) if stem != project_id]
+
+    return answer
 
 
 HISTORY_COLUMNS = ("日期", "办理人", "操作", "状态变化", "提交", "记录版本")

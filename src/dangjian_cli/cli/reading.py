@@ -106,13 +106,16 @@ def show(ctx: typer.Context, project_id: IdArg, as_json: JsonOpt = False, repo: 
     from dangjian_cli import store
 
     root = root_of(ctx, repo)
-    project = store.load_project(root, project_id if as_json else current_id(root, project_id))
     if as_json:
-        say(json.dumps(record_json(project), ensure_ascii=False, indent=2))
+        say(json.dumps(record_json(store.load_project(root, project_id)), ensure_ascii=False, indent=2))
         return
     from dangjian_cli.show import card_text, describe, former_ids
 
-    former = former_ids(root, project.id)
+    project_id = current_id(root, project_id)
+    # git walks the history while the record is read (a missing one is refused by load_project)
+    former_of = former_ids(root, project_id) if store.project_path(root, project_id).is_file() else list
+    project = store.load_project(root, project_id)
+    former = former_of()
     if sys.stdout.isatty():
         rich_console().print(describe(project, former))
     else:
