@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from dangjian_cli import index, scoring, store
+from dangjian_cli import gitstream, index, scoring, store
 from dangjian_cli.config import Config, Rubric
 from dangjian_cli.errors import DjError
 from dangjian_cli.index import Judge
@@ -101,7 +101,7 @@ def money_problems(project: Project) -> list[str]:
 
 def judging(root: Path, config: Config | None) -> tuple[Judge, str]:
     """What `dj check` finds in one file under this dj.yaml, and the key its findings are kept under."""
-    rules = index.blob_id((root / store.CONFIG_FILE).read_bytes()) if config is not None else ""
+    rules = gitstream.blob_id((root / store.CONFIG_FILE).read_bytes()) if config is not None else ""
 
     def judge(shown: str, project: Project) -> tuple[str, ...]:
         from dangjian_cli.workflow import reference_problems  # only when a file is read: list stays light
