@@ -43,6 +43,15 @@ def test_init_writes_a_ready_repository_from_a_preset(tmp_path: Path, dj: Dj, id
     assert json.loads((target / "schemas" / "project.schema.json").read_text(encoding="utf-8"))["title"] == "Project"
     assert git(target, "status", "--porcelain") == ""
     assert git(target, "log", "--format=%s").strip().startswith("init:")
+    # every template for the clerk to edit, the grading's (004 附表1—5) beside the projects', committed
+    committed = set(git(target, "ls-files", "templates").split())
+    assert {"templates/application.docx", "templates/ledger.docx", "templates/grading_rubric.docx",
+            "templates/grading_branch.docx", "templates/grading_summary.docx",
+            "templates/grading_rectification.docx"} <= committed
+    from docx import Document
+
+    title = [p.text for p in Document(str(target / "templates" / "grading_summary.docx")).paragraphs]
+    assert "高等学校基层党支部分类定级汇总表" in title
 
 
 def test_college_preset_carries_001s_rules(tmp_path: Path, dj: Dj, identity: None) -> None:

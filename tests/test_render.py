@@ -196,7 +196,10 @@ def test_blob_id_is_gits(tmp_path: Path) -> None:
 
 
 def test_this_repository_templates_are_the_shipped_ones() -> None:
-    for form in (*render.FORMS, *render.CYCLE_FORMS):
+    shipped = render.shipped_templates()
+    assert {*render.FORMS, *render.CYCLE_FORMS, "grading_rubric", "grading_branch", "grading_summary",
+            "grading_rectification"} == set(shipped)
+    for form in shipped:
         shipped = render.template_path(None, form).read_bytes()
         assert (ROOT / "templates" / f"{form}.docx").read_bytes() == shipped, form
 

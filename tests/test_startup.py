@@ -101,9 +101,10 @@ def test_a_group_is_listed_and_loaded_like_a_command(dj: Dj, tmp_path: Path) -> 
     r = dj("branch", "--help")
     assert r.exit_code == 0 and GROUPS["branch"][1][:8] in r.stdout
     for sub in ("survey", "self-assess", "unit-review", "decide", "recommend", "rectify", "rectified", "list",
-                "show", "log"):
+                "show", "log", "render", "report"):
         assert re.search(rf"│ {re.escape(sub)} ", r.stdout), sub
         assert dj("branch", sub, "--help").exit_code == 0, sub
-    _, commands = _loaded(tmp_path, "branch", "--help", cwd=tmp_path)
-    assert commands == {"grading"}
+    loaded, commands = _loaded(tmp_path, "branch", "--help", cwd=tmp_path)
+    assert commands == {"grading", "gradingpaper"}  # the steps and reading, and the paperwork
+    assert not loaded & {"ruamel", *WORD_AND_SHEETS}
     assert "'branch'" in dj("brnch").stderr

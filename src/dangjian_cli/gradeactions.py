@@ -19,11 +19,12 @@ from dangjian_cli.transitions import BRANCH_TRANSITIONS
 
 @dataclass(frozen=True)
 class BranchOutcome:
-    """What a grading step left behind: the new record, its file and the commit."""
+    """What a grading step left behind: the new record, its file, the commit and the forms."""
 
     branch: Branch
     path: Path
     commit: str | None
+    forms: tuple[Path, ...] = ()  # the step's forms, in out/<id>/
 
 
 def peers(root: Path, round_: str) -> grading.Peers:
@@ -50,8 +51,8 @@ def summary(action: str, after: Branch) -> str:
 
 def _record(session: Session, action: str, before: Branch | None, after: Branch, on: dt.date | None,
             args: Mapping[str, Any]) -> BranchOutcome:
-    paths, sha, _ = steps.transact(session, BRANCH, action, [(before, after)], on, summary(action, after), args)
-    return BranchOutcome(after, paths[0], sha)
+    paths, sha, forms = steps.transact(session, BRANCH, action, [(before, after)], on, summary(action, after), args)
+    return BranchOutcome(after, paths[0], sha, forms.get(after.id, ()))
 
 
 def survey(session: Session, fields: Mapping[str, Any], *, last_grade: str | None = None,

@@ -28,6 +28,12 @@ GRADING_FORMS = {
     "grading_summary": "分类定级汇总表",  # 附表4
     "grading_rectification": "整改汇总表",  # 附表5
 }
+# One branch's forms, by template: what a step prints (transitions.py) and `dj branch render ID` makes.
+BRANCH_FORMS = {
+    "grading_branch": "调查摸底与分类定级表",  # 附表3
+    "grading_rubric": "分类定级评分表",  # its rubric with the self, unit and committee points
+    "grading_rectification": "整改汇总表",  # its rectifications, laid out as 附表5
+}
 BLANK = "______________"
 NONE = "无"
 # Windows and macOS refuse these in a file name; a rubric's or unit's name from dj.yaml may hold one.
@@ -219,14 +225,15 @@ def summary_values(branches: Sequence[Branch], config: Config, *, unit: str | No
     return cleaned
 
 
-def rectification_values(branches: Sequence[Branch], config: Config, *, unit: str | None = None) -> dict[str, Any]:
+def rectification_values(branches: Sequence[Branch], config: Config, *, unit: str | None = None,
+                         reporter: str = "") -> dict[str, Any]:
     """附表5 高等学校基层党支部整改汇总表: every rectification notice of the round, done or not."""
     chosen = [b for b in branches if unit is None or b.unit == unit]
     round_ = gradingreport.one_round(chosen, config)
     rows = gradingreport.rectification_rows(chosen, config)
     done = sum(1 for r in rows if r.done is not None)
     values = {
-        "org": config.org, "round": round_, "reporter": unit or config.org,
+        "org": config.org, "round": round_, "reporter": reporter or unit or config.org,
         "date": cn_date(gradingreport.stamp(chosen, round_)),
         "rows": [{"n": n, "unit": r.unit, "name": r.name, "grade": f"{r.grade} 级" if r.grade else "未定级",
                   "content": r.items_text, "issued": cn_date(r.issued), "deadline": cn_date(r.deadline),
@@ -308,3 +315,32 @@ def render_rectifications(branches: Sequence[Branch], config: Config, out_dir: P
     return _fill("grading_rectification", rectification_values(branches, config, unit=unit),
                  _round_target(out_dir, branches, config, unit, "grading_rectification"),
                  _round_stamp(branches, config, unit), config, root)
+
+
+def render_branch_rectifications(branch: Branch, config: Config, out_dir: Path, *, root: Path | None,
+                                 blob: str) -> Path:
+    """The branch's own rectifications as 附表5 lays them out: `<编号>-整改汇总表.docx`."""
+    values = rectification_values([branch], config, reporter=f"{branch.unit} {branch.name}")
+    target = out_dir / f"{branch.id}-{BRANCH_FORMS['grading_rectification']}.docx"
+    return _fill("grading_rectification", values, target, branch_stamp(branch), config, root)
+
+
+def available(branch: Branch) -> list[str]:
+    """The branch's forms the record has the facts for."""
+    has = {"grading_branch": True, "grading_rubric": branch.self_assessment is not None,
+           "grading_rectification": bool(branch.rectifications)}
+    return [form for form in BRANCH_FORMS if has[form]]
+
+
+def render_form(branch: Branch, config: Config, form: str, out_dir: Path, *, root: Path | None, blob: str) -> Path:
+    """One of the branch's forms (BRANCH_FORMS) into `out_dir`."""
+    if form not in BRANCH_FORMS:
+        known = "、".join(f"{k}（{v}）" for k, v in BRANCH_FORMS.items())
+        raise DjError(f"党支部没有名为“{form}”的表格；可选：{known}。")
+    if form not in available(branch):
+        have = "、".join(BRANCH_FORMS[f] for f in available(branch))
+        raise DjError(f"党支部 {branch.id} 目前还没有{BRANCH_FORMS[form]}（状态：{branch.status.label}）；"
+                      f"可生成：{have}。")
+    make = {"grading_branch": render_branch, "grading_rubric": render_score_sheet,
+            "grading_rectification": render_branch_rectifications}[form]
+    return make(branch, config, out_dir, root=root, blob=blob)

@@ -91,8 +91,13 @@ class CapCheck:
     def over(self) -> int:
         return max(self.a_count - self.limit, 0)
 
+    @property
+    def cap_percent(self) -> Decimal:
+        """The cap in per cent, as the share is written: 0.20 → 20.0."""
+        return (self.cap * 100).quantize(TENTH)
+
     def sentence(self) -> str:
-        cap = percent_text((self.cap * 100).quantize(TENTH))
+        cap = percent_text(self.cap_percent)
         verdict = f"超出 {self.over} 个" if self.over else "未超过上限"
         return (f"{self.name}：党支部 {self.branches} 个，A 级 {self.a_count} 个，占 {percent_text(self.share)}；"
                 f"上限 {cap}（最多 {self.limit} 个），{verdict}。")
@@ -144,6 +149,30 @@ def rectification_rows(branches: Sequence[Branch], config: Config) -> list[Recti
     return [RectificationRow(b.unit, b.id, b.name, b.grade, tuple(r.items), r.issued, r.deadline, r.done, r.note)
             for _, group in by_unit(branches, config) for b in group
             for r in sorted(b.rectifications, key=lambda r: r.issued)]
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One graded branch against its grade of last year (004 三(三): 晋位升级)."""
+
+    branch_id: str
+    name: str
+    unit: str
+    last: str  # last year's grade; '' for a branch graded for the first time
+    grade: str
+
+    @property
+    def levels(self) -> int:
+        """Grades risen (1: C → B), fallen (-1: B → C), or 0; 0 too for a first grading."""
+        if not self.last:
+            return 0
+        return GRADES.index(self.last) - GRADES.index(self.grade)  # type: ignore[arg-type,unused-ignore]
+
+
+def movements(branches: Sequence[Branch]) -> list[Movement]:
+    """Every graded branch's grade against last year's, by id; rose, fell, stayed or first graded."""
+    return [Movement(b.id, b.name, b.unit, b.last_grade, b.grade)
+            for b in sorted(branches, key=lambda b: b.id) if b.decision is not None]
 
 
 def one_round(branches: Sequence[Branch], config: Config) -> str:

@@ -67,11 +67,12 @@ def _write_ci(target: Path) -> list[Path]:
 
 
 def _copy_forms(target: Path) -> list[Path]:
-    """The default Word templates, for the clerk to edit in templates/ (an edited one is kept)."""
+    """Every template dj ships (the projects', the cycle's, the grading's), for the clerk to edit in templates/
+    (an edited one is kept)."""
     from dangjian_cli import render
 
     copied = []
-    for form in (*render.FORMS, *render.CYCLE_FORMS):
+    for form in render.shipped_templates():
         path = target / render.TEMPLATES_DIR / f"{form}.docx"
         if not path.exists():
             store.atomic_write_bytes(path, render.template_path(None, form).read_bytes())

@@ -6,7 +6,7 @@ go through the same transaction and the same audit; what differs between them is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from dangjian_cli import grading, replay, store
 from dangjian_cli.branchmodel import Branch
+from dangjian_cli.config import Config
 from dangjian_cli.model import Project
 from dangjian_cli.transitions import BRANCH_TRANSITIONS, TRANSITIONS, Transition
 from dangjian_cli.workflow import APPLICATION_FIELDS, Context
@@ -55,6 +56,19 @@ class RecordKind:
 
     def recorded(self, args: Mapping[str, Any]) -> dict[str, Any]:
         return replay.recorded(args, replay.VERBATIM if self.key == "project" else replay.BRANCH_VERBATIM)
+
+    def render_forms(self, record: AnyRecord, config: Config, forms: Sequence[str], out_dir: Path, *, root: Path,
+                     blob: str) -> list[Path]:
+        """Those of `forms` the record has the facts for, into `out_dir` (Word is imported only here)."""
+        if isinstance(record, Branch):
+            from dangjian_cli import gradingforms
+
+            return [gradingforms.render_form(record, config, f, out_dir, root=root, blob=blob)
+                    for f in forms if f in gradingforms.available(record)]
+        from dangjian_cli import render
+
+        return [render.render(record, config, f, out_dir, root=root, blob=blob)
+                for f in forms if f in render.available(record)]
 
     def text(self, root: Path, record: AnyRecord) -> tuple[Path, str]:
         """Where the record goes and its text, keeping the comments of the file it replaces."""

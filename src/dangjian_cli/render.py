@@ -66,6 +66,12 @@ def template_path(root: Path | None, form: str) -> Path:
     return Path(str(resources.files("dangjian_cli") / "forms" / f"{form}.docx"))
 
 
+def shipped_templates() -> list[str]:
+    """The name of every template dj ships (forms/<name>.docx): the projects' forms, the cycle's, the grading's."""
+    folder = resources.files("dangjian_cli") / "forms"
+    return sorted(entry.name.removesuffix(".docx") for entry in folder.iterdir() if entry.name.endswith(".docx"))
+
+
 def form_path(out_dir: Path, project_id: str, form: str) -> Path:
     return out_dir / f"{project_id}-{FORMS.get(form) or CYCLE_FORMS[form]}.docx"
 
@@ -271,17 +277,19 @@ def record_blob(root: Path, project_id: str) -> str:
     return blob_id(store.project_path(root, project_id).read_bytes())
 
 
-# What every form of one `render_many` shares: the configuration, the data repository, the output folder.
-_Shared = tuple[Config, Path, Path]
-_Task = tuple[Project, str, tuple[str, ...]]  # a project, its record's blob id, the forms to make of it
+# What every form of one `render_many` shares: the configuration, the data repository, the output folder, and the
+# function that makes one form of one record (a module-level function, so a spawned worker can be handed it).
+Maker = Callable[..., Path]  # (record, config, form, out_dir, *, root, blob) → the form's path
+_Shared = tuple[Config, Path, Path, Maker]
+_Task = tuple[Any, str, tuple[str, ...]]  # a record, its file's blob id, the forms to make of it
 _shared: _Shared | None = None  # in a worker process, set once when it starts
 POOL_FROM = 16  # forms: below this, one process (a worker's start and its first templates cost more than it saves)
 
 
 def _render_forms(shared: _Shared, task: _Task) -> list[Path]:
-    config, root, out_dir = shared
-    project, blob, forms = task
-    return [render(project, config, form, out_dir / project.id, root=root, blob=blob) for form in forms]
+    config, root, out_dir, make = shared
+    record, blob, forms = task
+    return [make(record, config, form, out_dir / record.id, root=root, blob=blob) for form in forms]
 
 
 def _render_task(task: _Task) -> list[Path]:
@@ -298,15 +306,21 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
-def render_many(root: Path, config: Config, projects: Iterable[Project], out_dir: Path,
-                forms: Sequence[str] | None = None, progress: Callable[[Path], None] | None = None) -> list[Path]:
-    """Every available form (or those asked for) of many projects, across the machine's cores."""
+def render_many(root: Path, config: Config, records: Iterable[Any], out_dir: Path,
+                forms: Sequence[str] | None = None, progress: Callable[[Path], None] | None = None, *,
+                has: Callable[[Any], list[str]] = available, make: Maker = render,
+                blob_of: Callable[[Path, str], str] = record_blob) -> list[Path]:
+    """Every available form (or those asked for) of many records, across the machine's cores.
+
+    Projects by default; `has`, `make` and `blob_of` give another kind's forms (a branch's, gradingforms.py).
+    A form's name is its template's, so the templates are read once here before the workers start.
+    """
     tasks: list[_Task] = []
-    for p in projects:
-        wanted = tuple(form for form in available(p) if forms is None or form in forms)
+    for record in records:
+        wanted = tuple(form for form in has(record) if forms is None or form in forms)
         if wanted:
-            tasks.append((p, record_blob(root, p.id), wanted))
-    shared = (config, root, out_dir)
+            tasks.append((record, blob_of(root, record.id), wanted))
+    shared = (config, root, out_dir, make)
     count = sum(len(wanted) for _, _, wanted in tasks)
     workers = min(cores(), len(tasks))
     if count < POOL_FROM or workers < 2:

@@ -87,7 +87,13 @@ def write_csv(projects: Sequence[Summary], out: Path) -> Path:
     return out
 
 
-def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Path) -> Path:
+# 党支部分类定级's tables (gradingstats.tables): heading, columns, rows
+GradingTables = Sequence[tuple[str, Sequence[str], Sequence[Sequence[str]]]]
+
+
+def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Path,
+               grading: GradingTables = ()) -> Path:
+    """The ledger and its statistics; with `grading`, a 分类定级 sheet of the round's tables."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -126,6 +132,21 @@ def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
             stats.append([label, value])
             if isinstance(value, Decimal):
                 stats.cell(stats.max_row, 2).number_format = money_format
+    if grading:  # the tables one under another, each under its heading; a column as wide as its widest cell
+        graded = book.create_sheet("分类定级")
+        widths: dict[int, int] = {}
+        for heading, columns, lines in grading:
+            graded.append([heading])
+            graded.cell(graded.max_row, 1).font = Font(bold=True, size=12)
+            for line in (columns, *lines):
+                graded.append([int(v) if v.isdigit() else v for v in line])  # counts as numbers, for sums
+                for index, value in enumerate(line, start=1):
+                    widths[index] = max(widths.get(index, 4), display_width(value))
+            for cell in graded[graded.max_row - len(lines)]:
+                cell.font = Font(bold=True)
+            graded.append([])
+        for index, widest in widths.items():
+            graded.column_dimensions[get_column_letter(index)].width = min(widest + 2, 60)
     book.properties.creator = config.org
     buffer = io.BytesIO()
     book.save(buffer)
@@ -133,15 +154,16 @@ def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
     return out
 
 
-def write_docx(projects: Sequence[Summary], config: Config, cycle: str, out: Path, root: Path | None) -> Path:
-    """The ledger as a Word table, through the ledger template a clerk can edit."""
+def write_docx(projects: Sequence[Summary], config: Config, cycle: str, out: Path, root: Path | None,
+               grading: Sequence[tuple[str, str, str]] = ()) -> Path:
+    """The ledger as a Word table, through the ledger template a clerk can edit; `grading` rows join its statistics."""
     import datetime as dt
 
     from dangjian_cli import render
 
     rows = [[_text(v) for v in ledger_row(p)] for p in projects]
     stats = [(heading, label, _text(value)) for heading, items in statistics(projects, config).tables()
-             for label, value in items]
+             for label, value in items] + list(grading)
     values = render.clean({"org": config.org, "cycle": cycle, "rows": rows, "stats": stats, "id": f"{cycle} 年度台账",
                            "blob": ""})
     stamp = max((p.last_step for p in projects if p.last_step), default=dt.date(2000, 1, 1))

@@ -80,11 +80,9 @@ def transact(session: Session, kind: RecordKind, action: str, changes: Sequence[
     """The transaction of any kind of record: forms staged, files written, one commit, or all rolled back."""
     root = session.root
     texts = [kind.text(root, after) for _, after in changes]
-    forms_on = session.forms and kind is PROJECT
     # Staged inside out/ so the finished forms move into place with a rename.
-    with tempfile.TemporaryDirectory(prefix=".dj-forms-", dir=_out_dir(root) if forms_on else None) as staging:
-        staged = _stage_forms(session, action, [a for _, a in changes], texts, Path(staging)) \
-            if kind is PROJECT else {}
+    with tempfile.TemporaryDirectory(prefix=".dj-forms-", dir=_out_dir(root) if session.forms else None) as staging:
+        staged = _stage_forms(session, kind, action, [a for _, a in changes], texts, Path(staging))
         old = {path: path.read_bytes() if path.exists() else None for path, _ in texts}
         try:
             for path, text in texts:
@@ -111,21 +109,16 @@ def _out_dir(root: Path) -> Path:
     return out
 
 
-def _stage_forms(session: Session, action: str, projects: Sequence[AnyRecord], texts: Sequence[tuple[Path, str]],
-                 staging: Path) -> dict[str, list[Path]]:
-    step_forms = TRANSITIONS[action].forms
+def _stage_forms(session: Session, kind: RecordKind, action: str, records: Sequence[AnyRecord],
+                 texts: Sequence[tuple[Path, str]], staging: Path) -> dict[str, list[Path]]:
+    step_forms = kind.transitions[action].forms
     if not session.forms or not step_forms:
         return {}
     from dangjian_cli import render
 
-    staged: dict[str, list[Path]] = {}
-    for project, (_, text) in zip(projects, texts, strict=True):
-        assert isinstance(project, Project)
-        wanted = [f for f in step_forms if f in render.available(project)]
-        blob = render.blob_id(text.encode("utf-8"))
-        staged[project.id] = [render.render(project, session.config, form, staging / project.id, root=session.root,
-                                            blob=blob) for form in wanted]
-    return staged
+    return {record.id: kind.render_forms(record, session.config, step_forms, staging / record.id, root=session.root,
+                                         blob=render.blob_id(text.encode("utf-8")))
+            for record, (_, text) in zip(records, texts, strict=True)}
 
 
 def _place(staged: Path, root: Path) -> Path:

@@ -97,25 +97,26 @@ _UNIT = {Role.applicant, Role.approver, Role.clerk}  # the unit's people, never 
 _GRADED: set[StrEnum | None] = {B.graded, B.rectifying}
 
 # 党支部分类定级 (004): survey → self-assessment → the unit's review → the committee's decision →
-# recommendation (A only) → rectification; one record per branch per round, its own table.
+# recommendation (A only) → rectification; one record per branch per round, its own table. The forms are
+# gradingforms.BRANCH_FORMS: 附表3 (grading_branch), the filled score sheet (grading_rubric), its 整改 list.
 BRANCH_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
         _t("survey", "调查摸底", {None}, {B.surveyed}, _SECRETARY,
            "status round unit name kind members committee secretary last_grade survey",
-           "dj branch survey --unit … --name …"),
+           "dj branch survey --unit … --name …", "grading_branch"),
         _t("self-assess", "自评", {B.surveyed, B.assessed}, {B.assessed}, _SECRETARY, "status self_assessment",
-           "dj branch self-assess ID --item 代码=分数 … --report 自我评价报告.md"),
+           "dj branch self-assess ID --item 代码=分数 … --report 自我评价报告.md", "grading_rubric"),
         _t("unit-review", "初评", {B.assessed, B.reviewed}, {B.reviewed}, _UNIT, "status unit_review",
-           "dj branch unit-review ID --item 代码=分数 … --appraisal … --propose 等级 --opinion …"),
+           "dj branch unit-review ID --item 代码=分数 … --appraisal … --propose 等级 --opinion …", "grading_rubric"),
         _t("decide", "党委考评定级", {B.reviewed, B.graded}, {B.graded}, _DESK, "status decision consequences",
-           "dj branch decide ID --item 代码=分数 … --method …"),
+           "dj branch decide ID --item 代码=分数 … --method …", "grading_branch grading_rubric"),
         _t("recommend", "推荐先进党支部", _GRADED, set(), _DESK, "recommendation", "dj branch recommend ID",
-           in_order=False),
+           "grading_branch", in_order=False),
         _t("rectify", "下发整改事项", {B.graded}, {B.rectifying}, _DESK, "status rectifications",
-           "dj branch rectify ID --item 整改事项 … --deadline YYYY-MM-DD"),
+           "dj branch rectify ID --item 整改事项 … --deadline YYYY-MM-DD", "grading_rectification grading_branch"),
         _t("rectified", "整改完成", {B.rectifying}, {B.graded}, _DESK, "status rectifications",
-           "dj branch rectified ID --note …"),
+           "dj branch rectified ID --note …", "grading_rectification grading_branch"),
     )
 }
 

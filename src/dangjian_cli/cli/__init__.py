@@ -30,7 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                         "同分跨名额界线时须用 --order 议定。"),
     "due": ("paperwork", "列出已逾期和 30 天内到期的事项（按项目和单位），依据 dj.yaml 的 calendar 和整改期限。"),
     "report": ("paperwork", "生成项目台账（每个项目一行）和统计表。"),
-    "stats": ("paperwork", "按状态、单位、类别、类型统计项目数，并汇总经费。"),
+    "stats": ("paperwork", "按状态、单位、类别、类型统计项目数，并汇总经费；有党支部定级记录时还统计分类定级。"),
     "render": ("paperwork", "生成 Word 表格（申报表、立项通知、中期检查表、整改通知书、结题报告、"
                             "验收评审表、验收报告）。"),
     "verify-form": ("paperwork", "核对一份打印或扫描的表格：它依据的是项目记录的哪个已提交版本，是否为当前版本。"),

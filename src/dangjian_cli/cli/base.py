@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -223,6 +224,28 @@ def rich_console() -> Any:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=False)
+
+
+def with_progress(total: int, run: Callable[[Callable[[Path], None]], list[Path]]) -> list[Path]:
+    """`run(advance)` under a progress bar of `total` forms, gone when it is done."""
+    from rich.progress import Progress
+
+    with Progress(console=rich_console(), transient=True) as progress:
+        task = progress.add_task("生成表格", total=total)
+        return run(lambda _: progress.advance(task))
+
+
+def made(paths: Sequence[Path], pdf_dir: Path | None) -> None:
+    """Each form made, and with --pdf each as a PDF in `pdf_dir` (LibreOffice, batched across the cores)."""
+    for path in paths:
+        say(f"已生成 {path}")
+    if pdf_dir is not None:
+        from dangjian_cli import render
+
+        for path in render.to_pdf(paths, pdf_dir):
+            say(f"已生成 {path}")
+    if not paths:
+        say("没有可生成的表格。")
 
 
 def done(session: Session, outcome: Outcome, verb: str) -> None:

@@ -46,6 +46,8 @@ def _done(session: Session, outcome: BranchOutcome, verb: str) -> None:
     shown = store.display(outcome.path, session.root)
     committed = f"已提交 {outcome.commit[:7]}" if outcome.commit else "未提交：--no-commit 或不在 git 仓库中"
     say(f"{verb}：{b.id}《{b.name}》，状态：{b.status.label}（{shown}，{committed}）")
+    for form in outcome.forms:
+        say(f"  表格：{store.display(form, session.root)}")
 
 
 def _points(items: list[str] | None, sheet: Path | None) -> dict[str, str]:
@@ -289,3 +291,7 @@ def log(ctx: typer.Context, branch_id: BranchArg, repo: RepoOpt = None) -> None:
         say(f"{branch_id} 还没有任何 git 提交记录（文件尚未提交，或不在 git 仓库中）。")
         return
     print_table(f"{branch_id} 的办理记录（来自 git 历史）", HISTORY_COLUMNS, rows)
+
+
+# The paperwork (dj branch render, dj branch report) registers its commands on the same group.
+from dangjian_cli.cli import gradingpaper as _paperwork  # noqa: E402,F401

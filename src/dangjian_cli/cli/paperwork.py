@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,12 +14,17 @@ from dangjian_cli.cli.base import (
     RepoOpt,
     app,
     current_id,
+    made,
     parse_date,
-    rich_console,
     root_of,
     say,
+    with_progress,
 )
 from dangjian_cli.errors import DjError
+
+if TYPE_CHECKING:
+    from dangjian_cli.branchmodel import Branch
+    from dangjian_cli.config import Config
 
 
 @app.command()
@@ -63,15 +68,29 @@ def due(
                 style=lambda row: "red" if row[1].startswith("已逾期") else None)
 
 
+RoundOpt = Annotated[str | None, typer.Option("--round", help="党支部定级年度（默认 dj.yaml 的 grading.round）")]
+
+
+def _round_branches(root: Path, config: Config, round_: str | None) -> list[Branch]:
+    """The round's branch records (004); none when the repository grades no branches."""
+    from dangjian_cli import store
+
+    if config.grading is None or not (root / store.BRANCHES_DIR).is_dir():
+        return []
+    return store.iter_branches(root, round_ or config.grading.round)
+
+
 @app.command()
 def report(
     ctx: typer.Context,
     cycle: Annotated[str | None, typer.Option(help="年度（默认 dj.yaml 的 cycle）")] = None,
     format_: Annotated[str, typer.Option("--format", help="xlsx、docx 或 csv")] = "xlsx",
     out: Annotated[Path | None, typer.Option(help="输出文件（默认 out/台账-年度.格式）")] = None,
-    repo: RepoOpt = None,
+    round_: RoundOpt = None, repo: RepoOpt = None,
 ) -> None:
     """生成项目台账（每个项目一行）和统计表。
+
+    有党支部定级记录时，xlsx 多一张“分类定级”工作表，docx 的统计表多出分类定级各项（csv 只有台账）。
 
     例：dj report --format xlsx --out 2025年度台账.xlsx
     """
@@ -84,32 +103,62 @@ def report(
     config = store.load_config(root)
     year = cycle or config.cycle
     projects = checks.repository_index(root, config).summaries(year)
+    branches = _round_branches(root, config, round_) if format_ != "csv" else []
+    grading = []
+    if branches:
+        from dangjian_cli import gradingstats
+
+        grading = gradingstats.tables(branches, config)
     target = out or root / "out" / f"台账-{year}.{format_}"
     if format_ == "csv":
         ledger.write_csv(projects, target)
     elif format_ == "xlsx":
-        ledger.write_xlsx(projects, config, year, target)
+        ledger.write_xlsx(projects, config, year, target, grading=grading)
     else:
-        ledger.write_docx(projects, config, year, target, root)
-    say(f"已生成台账（{len(projects)} 个项目）：{target}")
+        from dangjian_cli.gradingstats import flat
+
+        ledger.write_docx(projects, config, year, target, root, grading=[row for t in grading for row in flat(t)])
+    graded = f"，{len(branches)} 个党支部定级记录" if branches else ""
+    say(f"已生成台账（{len(projects)} 个项目{graded}）：{target}")
 
 
 @app.command()
 def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="年度（默认全部）")] = None,
-          repo: RepoOpt = None) -> None:
-    """按状态、单位、类别、类型统计项目数，并汇总经费。
+          round_: RoundOpt = None, as_json: JsonOpt = False, repo: RepoOpt = None) -> None:
+    """按状态、单位、类别、类型统计项目数，并汇总经费；有党支部定级记录时还统计分类定级。
+
+    分类定级：各单位各等级的个数、A 级比例与上限、与上一年度相比升降的党支部、未完成的整改。
 
     例：dj stats --cycle 2025
     """
     from dangjian_cli import checks, store
     from dangjian_cli.report import statistics
-    from dangjian_cli.textout import print_table
 
     root = root_of(ctx, repo)
     config = store.load_config(root)
-    for heading, rows in statistics(checks.repository_index(root, config).summaries(cycle), config).tables():
+    tables = statistics(checks.repository_index(root, config).summaries(cycle), config).tables()
+    branches = _round_branches(root, config, round_)
+    if as_json:
+        import json
+
+        data: dict[str, object] = {"projects": {heading: {label: value if isinstance(value, int) else str(value)
+                                                          for label, value in rows} for heading, rows in tables}}
+        if branches:
+            from dangjian_cli import gradingstats
+
+            data["grading"] = gradingstats.as_json(branches, config)
+        say(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    from dangjian_cli.textout import print_table
+
+    for heading, rows in tables:
         columns = ("经费", "金额（元）") if heading == "经费" else ("项目", "项目数")
         print_table(heading, columns, [(label, str(value)) for label, value in rows])
+    if branches:
+        from dangjian_cli import gradingstats
+
+        for heading, names, grading_rows in gradingstats.tables(branches, config):
+            print_table(heading, names, grading_rows)
 
 
 @app.command()
@@ -145,20 +194,10 @@ def render(
         wanted = [form] if form else forms.available(project)
         paths = [forms.render(project, config, f, target / project_id, root=root, blob=blob) for f in wanted]
     else:
-        from rich.progress import Progress
-
         projects = list(store.iter_projects(root))
-        with Progress(console=rich_console(), transient=True) as progress:
-            task = progress.add_task("生成表格", total=sum(len(forms.available(p)) for p in projects))
-            paths = forms.render_many(root, config, projects, target, [form] if form else None,
-                                      progress=lambda _: progress.advance(task))
-    for path in paths:
-        say(f"已生成 {path}")
-    if pdf:
-        for path in forms.to_pdf(paths, target / "pdf"):
-            say(f"已生成 {path}")
-    if not paths:
-        say("没有可生成的表格。")
+        paths = with_progress(sum(len(forms.available(p)) for p in projects), lambda advance: forms.render_many(
+            root, config, projects, target, [form] if form else None, progress=advance))
+    made(paths, target / "pdf" if pdf else None)
 
 
 @app.command("verify-form")
