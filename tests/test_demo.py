@@ -38,7 +38,7 @@ def test_demo_covers_every_status_and_checks_clean(demo_repo: Path, dj: Dj) -> N
     assert {p["status"] for p in listed} == {s.value for s in Status}
     r = dj("--repo", str(demo_repo), "check")
     assert r.exit_code == 0, r.stdout
-    assert "15 个项目文件都没有问题" in r.stdout
+    assert "15 个项目文件、14 个党支部定级记录都没有问题" in r.stdout
 
 
 def test_demo_history_reads_like_a_year_of_work(demo_repo: Path, dj: Dj) -> None:
@@ -145,7 +145,8 @@ def _amend_last(demo_repo: Path, tmp_path: Path, action: str, change: Callable[[
     """A clone whose HEAD is the demo's last `action` commit, its record changed and the commit amended."""
     copy = tmp_path / "copy"
     git(tmp_path, "clone", "-q", str(demo_repo), str(copy))
-    step = git(copy, "log", "-1", "--format=%H", f"--grep=Dj-Action: {action}").strip()
+    step = git(copy, "log", "-1", "--format=%H", "--all-match", f"--grep=Dj-Action: {action}$",
+               "--grep=^Dj-Project: ").strip()  # a project's step, not the grading's of the same name
     path = git(copy, "show", "--name-only", "--format=", step).split()[0]
     git(copy, "switch", "-q", "--detach", step)
     args = json.loads(git(copy, "log", "-1", "--format=%(trailers:key=Dj-Args,valueonly)").strip() or "{}")
@@ -165,3 +166,59 @@ def test_a_recommendation_that_also_writes_a_shortlist_and_an_award_is_found(dem
     copy, path = _amend_last(demo_repo, tmp_path, "recommend", promoted)
     found = json.loads(dj("--repo", str(copy), "audit", "--json").stdout)
     assert [(f["file"], f["field"], f["rule"]) for f in found] == [(path, "competition", "replay")]
+
+
+def test_demo_grades_its_branches_through_a_round(demo_repo: Path, dj: Dj) -> None:
+    """004: survey → self-assessment → unit review → the committee's decision, the A cap kept, a D with its
+    consequences, rectification, an A recommended; the round's forms and xlsx read back."""
+    graded = {b["id"]: b for b in json.loads(dj("--repo", str(demo_repo), "branch", "list", "--json").stdout)}
+    assert len(graded) == 14
+    grades = [b["decision"]["grade"] for b in graded.values()]
+    assert (grades.count("A"), grades.count("B"), grades.count("C"), grades.count("D")) == (2, 9, 2, 1)
+    top = graded["2026-机电-支01"]  # 95 × 40% + 93 × 20% + 94 × 40% = 38 + 18.6 + 37.6
+    assert (top["decision"]["final"], top["decision"]["grade"]) == ("94.20", "A")
+    assert top["recommendation"]["title"] == "院系级以上先进党支部"
+    # 92 × 40% + 90 × 20% + 90 × 40% = 90.80: A by the band, the third A of 14 (at most 2): B with the reason
+    third = graded["2026-外语-支01"]["decision"]
+    assert (third["final"], third["band"], third["grade"]) == ("90.80", "A", "B") and "20%" in third["reason"]
+    # D last year: B by the band (76.00), one level up at most: C
+    risen = graded["2026-外语-支03"]
+    assert (risen["last_grade"], risen["decision"]["band"], risen["decision"]["grade"]) == ("D", "B", "C")
+    low = graded["2026-机关-支03"]  # 62 × 40% + 56 × 20% + 52 × 40% = 24.8 + 11.2 + 20.8 = 56.80
+    assert (low["decision"]["final"], low["decision"]["grade"], low["last_grade"]) == ("56.80", "D", "B")
+    assert [c["until"] for c in low["consequences"]] == ["2027-04-06", "2027-04-06"]
+    assert low["rectifications"][0]["done"] == "2026-06-24" and low["status"] == "graded"
+    assert graded["2026-离退-支02"]["status"] == "rectifying"  # its deadline is at the year's end
+    authors = set(git(demo_repo, "log", "--format=%an", "--", "branches").split())
+    assert {"王干事", "张建国", "曹瑞", "喻芳"} <= authors  # clerk, a secretary, the units' reviewers
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    out = demo_repo / "out"
+    for name in ("学生党支部分类定级评分参考标准", "教工党支部分类定级评分参考标准"):  # 附表1、附表2
+        assert name in [p.text for p in Document(str(out / f"2026-{name}.docx")).paragraphs]
+    form3 = Document(str(out / "2026-机关-支03" / "2026-机关-支03-调查摸底与分类定级表.docx"))
+    decision = {row.cells[0].text: row.cells[1].text for row in form3.tables[4].rows}
+    assert decision["评定等级"] == "D 级（后进）" and "不能提拔使用" in decision["定级后果"]
+    summary = [[c.text for c in row.cells] for row in Document(str(out / "2026-分类定级汇总表.docx")).tables[0].rows]
+    assert summary[-1] == ["合计", "14", "2", "14.3%", "9", "64.3%", "2", "14.3%", "1", "7.1%", "0"]
+    rect = [[c.text for c in row.cells] for row in Document(str(out / "2026-整改汇总表.docx")).tables[0].rows]
+    assert [r[2] for r in rect[1:]] == ["外国语学院学生第二党支部", "后勤保卫处党支部", "离退休第二党支部"]
+    sheet = load_workbook(out / "2026-分类定级汇总表.xlsx")["汇总"]
+    total = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "合计")
+    assert total[:4] == ("合计", 14, 2, 0.143)  # 2 of 14 is 14.3 % (one place, half up), held as a fraction
+    rows = list(load_workbook(out / "2026-整改汇总表.xlsx")["整改汇总"].iter_rows(min_row=3, values_only=True))
+    assert [(r[2], r[9]) for r in rows] == [
+        ("2026-外语-支03", "会议记录已补齐，支委联系宿舍制度已建立"),
+        ("2026-机关-支03", "已补选支委 2 人，4—6 月每月开展主题党日，书记已参加轮训"), ("2026-离退-支02", "未完成")]
+    ledger = load_workbook(out / "台账-2025.xlsx")["分类定级"]
+    assert ("全部党支部", 14, 2, "14.3%", "20.0%", 2, "未超过") in list(ledger.iter_rows(values_only=True))
+
+
+def test_this_repository_holds_the_demo_branch_records(demo_repo: Path) -> None:
+    shipped = sorted(p.relative_to(ROOT) for p in (ROOT / "branches").rglob("*.yaml"))
+    built = sorted(p.relative_to(demo_repo) for p in (demo_repo / "branches").rglob("*.yaml"))
+    assert shipped == built and len(shipped) == 14
+    stale = [str(p) for p in shipped if (ROOT / p).read_bytes() != (demo_repo / p).read_bytes()]
+    assert not stale, f"branches/ 与 dj demo 的结果不同：{stale}；请用 dj demo 重新生成后复制 branches/。"

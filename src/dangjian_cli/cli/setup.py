@@ -55,6 +55,9 @@ def demo(directory: Annotated[Path, typer.Argument(help="演示仓库目录")] =
     say(f"演示仓库已建立：{directory.resolve()}，{len(result.projects)} 个项目，{result.commits} 次提交。")
     for path in result.outputs:
         say(f"已生成 {path}")
+    if result.branch_forms:
+        count = len({p.parent for p in result.branch_forms})
+        say(f"已生成 {count} 个党支部的 {len(result.branch_forms)} 份表格：{result.root / 'out'}/<定级编号>/")
     say(f"试试：cd {directory} && dj list && dj show {showcase} && dj log {showcase} && git log --oneline")
 
 
