@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from dangjian_cli import gitrepo, store
+from dangjian_cli import store
 from dangjian_cli.branchmodel import SURVEY_FACTS, Branch, BranchStatus
 from dangjian_cli.gradeconfig import grade_label
+from dangjian_cli.show import log_rows
 from dangjian_cli.textout import labelled
 from dangjian_cli.transitions import BRANCH_TRANSITIONS, branch_possible
 
@@ -75,17 +76,7 @@ HISTORY_COLUMNS = ("日期", "办理人", "操作", "状态变化", "提交", "�
 
 def history_rows(root: Path, branch_id: str) -> list[tuple[str, ...]]:
     """`dj branch log`'s rows, oldest first: one per commit that touched the branch's file."""
-    rows: list[tuple[str, ...]] = []
-    for e in reversed(gitrepo.history(root, store.branch_path(root, branch_id))):
-        t = e.trailers
-        action = t.get("Dj-Action", "")
-        label = BRANCH_TRANSITIONS[action].label if action in BRANCH_TRANSITIONS else "手工修改"
-        who = t.get("Dj-Actor", f"{e.author} <{e.email}>").split(" <")[0]
-        if "Dj-Entered-By" in t:
-            who += f"（{t['Dj-Entered-By'].split(' <')[0]} 代录）"
-        change = f"{_label(t['Dj-From'])} → {_label(t['Dj-To'])}" if "Dj-From" in t and "Dj-To" in t else ""
-        rows.append((t.get("Dj-Date", e.committed[:10]), who, label, change, e.commit[:7], e.blob[:10]))
-    return rows
+    return log_rows(root, store.branch_path(root, branch_id), BRANCH_TRANSITIONS, _label)
 
 
 def _label(status: str) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from dangjian_cli import gitrepo, store, workflow
 from dangjian_cli.model import Project, Status
 from dangjian_cli.textout import labelled
+from dangjian_cli.transitions import Transition
 
 
 def _pairs(project: Project) -> list[tuple[str, str]]:
@@ -145,16 +146,22 @@ HISTORY_COLUMNS = ("日期", "办理人", "操作", "状态变化", "提交", "�
 
 def history_rows(root: Path, project_id: str) -> list[tuple[str, ...]]:
     """`dj log`'s rows, oldest first: one per commit that touched the project's file."""
+    return log_rows(root, store.project_path(root, project_id), workflow.TRANSITIONS, _label)
+
+
+def log_rows(root: Path, path: Path, steps: Mapping[str, Transition], status_label: Callable[[str], str]
+             ) -> list[tuple[str, ...]]:
+    """A record's history from git, oldest first, in HISTORY_COLUMNS: its steps named from its table."""
     rows: list[tuple[str, ...]] = []
-    for e in reversed(gitrepo.history(root, store.project_path(root, project_id))):
+    for e in reversed(gitrepo.history(root, path)):
         t = e.trailers
-        action = t.get("Dj-Action")
-        label = workflow.TRANSITIONS[action].label if action in workflow.TRANSITIONS else "手工修改"
-        if e.path is not None and e.path.stem != project_id:
+        action = t.get("Dj-Action", "")
+        label = steps[action].label if action in steps else "手工修改"
+        if e.path is not None and e.path.stem != path.stem:
             label += f"（原编号 {e.path.stem}）"
         who = t.get("Dj-Actor", f"{e.author} <{e.email}>").split(" <")[0]
         if "Dj-Entered-By" in t:
             who += f"（{t['Dj-Entered-By'].split(' <')[0]} 代录）"
-        change = f"{_label(t['Dj-From'])} → {_label(t['Dj-To'])}" if "Dj-From" in t and "Dj-To" in t else ""
+        change = f"{status_label(t['Dj-From'])} → {status_label(t['Dj-To'])}" if "Dj-From" in t and "Dj-To" in t else ""
         rows.append((t.get("Dj-Date", e.committed[:10]), who, label, change, e.commit[:7], e.blob[:10]))
     return rows
