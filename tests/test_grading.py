@@ -14,11 +14,11 @@ from dangjian_cli import grading, store
 from dangjian_cli.branchcheck import branch_problems, cap_problems
 from dangjian_cli.branchmodel import Branch, BranchStatus
 from dangjian_cli.config import PRESETS, Config, preset_text
+from dangjian_cli.context import Actor, Context
 from dangjian_cli.due import branch_tasks
 from dangjian_cli.errors import DjError
 from dangjian_cli.gradeconfig import GradingRubric, Weights
 from dangjian_cli.grading import Peers
-from dangjian_cli.workflow import Actor, Context
 
 DATA = Path(__file__).parent / "data"
 CONFIG = store.validate(Config, store.read_yaml(DATA / "grading.yaml", "grading.yaml"), "grading.yaml")

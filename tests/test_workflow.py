@@ -15,20 +15,17 @@ from typing import Any
 import pytest
 
 from dangjian_cli.config import Config, Person
+from dangjian_cli.context import Actor, Context, add_months
 from dangjian_cli.errors import DjError
+from dangjian_cli.handedin import parse_closing_report, parse_points
 from dangjian_cli.model import Project, Status
 from dangjian_cli.store import read_yaml
 from dangjian_cli.workflow import (
-    Actor,
-    Context,
     accept,
-    add_months,
     apply,
     approve,
     close,
     mid_check,
-    parse_closing_report,
-    parse_points,
     possible,
     promote,
     rectified,

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from dangjian_cli import scoring
 from dangjian_cli.config import Competition, Config, Person, Quota, Role, Unit
+from dangjian_cli.context import Context
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Entry, Project, Status
 from dangjian_cli.scoring import Placing
 from dangjian_cli.summary import Summary
-from dangjian_cli.workflow import TRANSITIONS, Context, begin, put_sheet, score_sheet, update
+from dangjian_cli.workflow import TRANSITIONS, begin, put_sheet, score_sheet, update
 
 # --- quotas (003: a township proposes 2–3 innovation projects a year, a department 1–2) ---
 

@@ -27,11 +27,11 @@ from dangjian_cli.branchmodel import (
     UnitReview,
 )
 from dangjian_cli.config import ROLE_LABELS, Config, Role
+from dangjian_cli.context import Context, add_months
 from dangjian_cli.errors import DjError
 from dangjian_cli.gradeconfig import GRADES, GradeLetter, Grading, GradingRubric, grade_label
 from dangjian_cli.model import explain, required, revised
 from dangjian_cli.transitions import BRANCH_TRANSITIONS, Transition, branch_possible
-from dangjian_cli.workflow import Context, add_months
 
 B = BranchStatus
 SURVEY_FIELDS = ("unit", "name", "kind", "members", "committee", "secretary", "survey")

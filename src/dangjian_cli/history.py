@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from dangjian_cli import gitrepo, gitstream, store
 from dangjian_cli.checks import Problem
 from dangjian_cli.config import Config, name_email
+from dangjian_cli.context import Actor, Context
 from dangjian_cli.errors import DjError
 from dangjian_cli.kinds import PROJECT, AnyRecord, RecordKind, kind_of
 from dangjian_cli.model import Project, explain
-from dangjian_cli.workflow import Actor, Context
 
 
 def found(file: str, field: str, rule: str, message: str, commit: str = "") -> Problem:

@@ -16,9 +16,10 @@ from pydantic import BaseModel
 from dangjian_cli import grading, replay, store
 from dangjian_cli.branchmodel import Branch
 from dangjian_cli.config import Config
+from dangjian_cli.context import Context
 from dangjian_cli.model import Project
 from dangjian_cli.transitions import BRANCH_TRANSITIONS, TRANSITIONS, Transition
-from dangjian_cli.workflow import APPLICATION_FIELDS, Context
+from dangjian_cli.workflow import APPLICATION_FIELDS
 
 AnyRecord = Project | Branch
 

@@ -15,9 +15,9 @@ from typing import Any
 from dangjian_cli import awards, grading, workflow
 from dangjian_cli.branchmodel import Branch
 from dangjian_cli.config import Person
+from dangjian_cli.context import Context
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import CLOSING_SECTIONS, Project
-from dangjian_cli.workflow import Context
 
 Args = Mapping[str, Any]
 Runner = Callable[[Project | None, Context, Args], Project]

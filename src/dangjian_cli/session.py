@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dangjian_cli import gitrepo, store
 from dangjian_cli.config import Config, Role, name_email
+from dangjian_cli.context import Actor
 from dangjian_cli.errors import DjError
-from dangjian_cli.workflow import Actor
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from dangjian_cli import gitrepo, replay, store
+from dangjian_cli.context import Context
 from dangjian_cli.errors import DjError
 from dangjian_cli.kinds import PROJECT, AnyRecord, RecordKind
 from dangjian_cli.model import Project, Status
 from dangjian_cli.session import Session
 from dangjian_cli.transitions import TRANSITIONS
-from dangjian_cli.workflow import Context
 
 
 @dataclass(frozen=True)

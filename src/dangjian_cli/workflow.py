@@ -7,9 +7,7 @@ Every refusal is a DjError saying what is wrong and what is possible now.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,9 +15,9 @@ from pydantic import ValidationError
 
 from dangjian_cli import scoring
 from dangjian_cli.config import ROLE_LABELS, Config, Person, Role, Rubric
+from dangjian_cli.context import Context, add_months
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import (
-    CLOSING_SECTIONS,
     ClosingReport,
     Decision,
     MidCheck,
@@ -38,29 +36,6 @@ from dangjian_cli.transitions import TRANSITIONS, Transition, possible
 
 S = Status
 __all__ = ["TRANSITIONS", "Transition", "possible"]
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who a step is recorded for: a name and e-mail, and their entry in dj.yaml if any."""
-
-    name: str
-    email: str
-    person: Person | None = None
-
-    def has(self, roles: frozenset[Role]) -> bool:
-        return self.person is not None and bool(roles.intersection(self.person.roles))
-
-    def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
-
-
-@dataclass(frozen=True)
-class Context:
-    config: Config
-    actor: Actor
-    on: dt.date  # the day the step really happened
-    today: dt.date
 
 
 def _status_label(status: Status | None) -> str:
@@ -253,45 +228,6 @@ def rectified(project: Project, ctx: Context, *, note: str = "") -> Project:
     return update(project, status=S.midchecked, rectifications=rectifications)
 
 
-_HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$")
-
-
-def parse_closing_report(markdown: str) -> dict[str, str]:
-    """The four sections of a closing report (003): 项目概况、实施情况、成果经验、评价建议."""
-    by_title = {title: key for key, title in CLOSING_SECTIONS.items()}
-    sections: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in markdown.replace("\r\n", "\n").split("\n"):
-        m = _HEADING.match(line)
-        if m:
-            current = by_title.get(m.group(1).strip())
-            if current is not None:
-                sections[current] = []
-            continue
-        if current is not None:
-            sections[current].append(line)
-    out = {key: "\n".join(lines).strip() for key, lines in sections.items()}
-    missing = [title for key, title in CLOSING_SECTIONS.items() if not out.get(key)]
-    if missing:
-        raise DjError(
-            f"结题报告缺少或未填写“{'、'.join(missing)}”部分；"
-            f"报告应含四个二级标题：## 项目概况、## 实施情况、## 成果经验、## 评价建议，且每部分都有内容。"
-        )
-    return out
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def stage_start(project: Project) -> dt.date | None:
     if project.past_stages:
         return project.past_stages[-1].result.date
@@ -315,17 +251,6 @@ def close(project: Project, ctx: Context, *, report: Mapping[str, str]) -> Proje
 
 
 # --- acceptance ----------------------------------------------------------------------
-
-
-def parse_points(items: list[str]) -> dict[str, str]:
-    """`--item KEY=POINTS` pairs into a mapping; values stay text until validated."""
-    out: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise DjError(f"评分项“{item}”的写法不对；应写成 代码=分数，例如 --item completeness=18。")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def score_sheet(project: Project, ctx: Context, rubric: Rubric, *, reviewer: Person, role: Role,

@@ -52,7 +52,7 @@ def _done(session: Session, outcome: BranchOutcome, verb: str) -> None:
 
 def _points(items: list[str] | None, sheet: Path | None) -> dict[str, str]:
     from dangjian_cli import store
-    from dangjian_cli.workflow import parse_points
+    from dangjian_cli.handedin import parse_points
 
     points: dict[str, str] = {}
     if sheet is not None:

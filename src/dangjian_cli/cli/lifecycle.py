@@ -189,14 +189,14 @@ def close(
 
     例：dj close 2025-机电-003 --report 结题报告.md
     """
-    from dangjian_cli import actions, store, workflow
+    from dangjian_cli import actions, handedin, store
 
     session = session_of(ctx, repo, as_, no_commit)
     try:
         raw = report.read_bytes()
     except FileNotFoundError:
         raise DjError(f"找不到结题报告 {report}；请检查 --report 的路径。") from None
-    sections = workflow.parse_closing_report(store.decode(raw, str(report)))
+    sections = handedin.parse_closing_report(store.decode(raw, str(report)))
     done(session, actions.close(session, project_id, report=sections, on=on), "已结题")
 
 
@@ -216,7 +216,7 @@ def score(
     例：dj score 2025-机电-003 --reviewer 钱评委 --item completeness=18 --item process_system=17 …
     例：dj score --sheet 钱评委评分表.csv --reviewer 钱评委
     """
-    from dangjian_cli import actions, store, workflow
+    from dangjian_cli import actions, handedin, store
 
     if round_ not in ("acceptance", "defense"):
         raise typer.BadParameter("只能是 acceptance（验收评分）或 defense（答辩评分）。", param_hint="--round")
@@ -236,7 +236,7 @@ def score(
             done(session, outcome, "已录入评分")
         return
     assert project_id is not None
-    points = workflow.parse_points(item or [])
+    points = handedin.parse_points(item or [])
     if defense:
         outcome = actions.defense(session, project_id, judge=reviewer, points=points, comment=comment, on=on)
     else:
