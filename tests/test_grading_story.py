@@ -301,3 +301,9 @@ def test_two_clones_surveying_under_one_number_is_found(college: Path, dj: Dj) -
     r = dj("check", "--base", "main", "--json")
     assert r.exit_code == 1
     assert any(f["rule"] == "duplicate-id" and "dj branch survey" in f["message"] for f in json.loads(r.stdout))
+
+
+def test_a_survey_with_nothing_to_survey_says_what_to_hand_in(repo: Path, dj: Dj) -> None:
+    r = dj("branch", "survey")
+    assert r.exit_code == 1 and "--from" in r.stderr and "Traceback" not in r.stderr
+    assert not (repo / "branches").exists()

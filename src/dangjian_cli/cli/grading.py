@@ -109,6 +109,9 @@ def survey(
     from dangjian_cli.branchmodel import SURVEY_FACTS
     from dangjian_cli.grading import grade_of
 
+    if from_file is None and unit is None:
+        raise DjError("调查摸底需要支部交来的材料：请用 --from 指定调查摸底的 YAML 文件，"
+                      "或用 --unit、--name、--kind、--members、--secretary、--fact 逐项填写。")
     session = session_of(ctx, repo, as_, no_commit)
     fields: dict[str, Any] = dict(store.read_yaml(from_file, str(from_file))) if from_file else {}
     options = {"unit": unit, "name": name, "kind": kind, "members": members, "secretary": secretary}
