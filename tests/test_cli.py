@@ -51,7 +51,7 @@ def test_outside_a_data_repository_the_user_is_told_what_to_do(tmp_path: Path, d
 
 
 @pytest.mark.parametrize("args, fragment", [
-    (["approve"], "ID"),
+    (["approve"], "缺少编号"),
     (["approve", "2025-机电-001", "--date", "2025-13-01"], "YYYY-MM-DD"),
     (["approve", "2025-机电-001", "--funding", "一千"], "金额"),
     (["list", "--status", "进行中"], "没有“进行中”这个状态"),

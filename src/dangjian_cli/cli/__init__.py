@@ -13,7 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "apply": ("lifecycle", "申报项目（或重新申报被退回的项目），打印新编号。"),
     "approve": ("lifecycle", "立项（审批通过），记录资助经费、意见和文号。"),
     "reject": ("lifecycle", "不予立项。"),
-    "return": ("lifecycle", "退回修改：项目回到草稿，修改后用 dj apply ID 重新申报。"),
+    "return": ("lifecycle", "退回修改：项目回到草稿，修改后用 dj apply 编号 重新申报。"),
     "mid-check": ("lifecycle", "中期检查：通过，或下发整改通知书限期整改。"),
     "rectified": ("lifecycle", "整改完成，项目回到“已通过中期检查”。"),
     "close": ("lifecycle", "结题：提交四部分的结题报告。"),

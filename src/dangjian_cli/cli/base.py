@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
 
 from dangjian_cli import __version__
+from dangjian_cli.cli.chinese import ChineseGroup, ChineseTyper, usage_error
 from dangjian_cli.errors import EXIT_ERROR, DjError
 
 # Only typer and the standard library at import time: each command imports what it needs when it runs.
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from dangjian_cli.steps import Outcome
 
 
-class _Group(TyperGroup):
+class _Group(ChineseGroup):
     """The one place where an expected failure becomes a red sentence and exit code 1."""
 
     # A command's module is imported when the command runs or prints its own help; `dj --help` lists
@@ -54,20 +55,6 @@ class _Group(TyperGroup):
         finally:
             self._listing = False
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
-        try:
-            return super().resolve_command(ctx, args)
-        except typer.TyperException as e:
-            # typer would suggest among the commands built so far; the table knows them all
-            import difflib
-
-            from dangjian_cli.cli import COMMANDS, GROUPS
-
-            matches = difflib.get_close_matches(args[0], [*COMMANDS, *GROUPS]) if args else []
-            if matches:
-                e.message = f"{e.message.rstrip('.')}. Did you mean {', '.join(repr(m) for m in matches)}?"
-            raise
-
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -80,8 +67,10 @@ class _Group(TyperGroup):
         except OSError as e:
             where = f"（{e.filename}）" if e.filename else ""
             fail(f"读写文件失败{where}：{e.strerror or e}；请检查路径、权限和磁盘空间后再试。")
-        except (typer.Exit, typer.Abort, typer.TyperException):
-            raise  # usage errors keep click's own message and exit code 2
+        except (typer.Exit, typer.Abort):
+            raise
+        except typer.TyperException as e:
+            raise usage_error(e) from None  # a usage error: in Chinese, exit code 2
         except Exception as e:
             if os.environ.get("DJ_DEBUG"):
                 raise
@@ -97,7 +86,7 @@ def fail(message: str) -> None:
     raise typer.Exit(EXIT_ERROR)
 
 
-app = typer.Typer(
+app = ChineseTyper(
     cls=_Group,
     help="dj：党建工作项目化管理。申报 → 立项 → 中期检查（整改）→ 结题 → 验收，每一步都是一次 git 提交。",
     no_args_is_help=True,
@@ -154,10 +143,10 @@ AsOpt = Annotated[str | None, typer.Option("--as", help="替谁登记这一步�
 NoCommitOpt = Annotated[bool, typer.Option("--no-commit", help="只写文件，不做 git 提交")]
 NoFormsOpt = Annotated[bool, typer.Option("--no-forms", envvar="DJ_NO_FORMS",
                                           help="这一步不生成 Word 表格（需要时再用 dj render 生成）")]
-DateOpt = Annotated[dt.date | None, typer.Option("--date", parser=parse_date, metavar="YYYY-MM-DD",
-                                                  help="实际办理日期（默认今天）")]
+DateOpt = Annotated[dt.date | None, typer.Option("--date", parser=parse_date, metavar="日期",
+                                                  help="实际办理日期，如 2025-05-20（默认今天）")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出，便于脚本处理")]
-IdArg = Annotated[str, typer.Argument(help="项目编号，如 2025-机电-003", metavar="ID")]
+IdArg = Annotated[str, typer.Argument(help="项目编号，如 2025-机电-003", metavar="编号")]
 ReasonOpt = Annotated[str, typer.Option("--reason", help="理由")]
 
 

@@ -22,20 +22,21 @@ from dangjian_cli.cli.base import (
     say,
     session_of,
 )
+from dangjian_cli.cli.chinese import ChineseGroup, ChineseTyper
 from dangjian_cli.errors import DjError
 
 if TYPE_CHECKING:
     from dangjian_cli.gradeactions import BranchOutcome
     from dangjian_cli.session import Session
 
-branch_app = typer.Typer(help=GROUPS["branch"][1], no_args_is_help=True, add_completion=False,
+branch_app = ChineseTyper(cls=ChineseGroup, help=GROUPS["branch"][1], no_args_is_help=True, add_completion=False,
                          context_settings={"help_option_names": ["-h", "--help"]})
 app.add_typer(branch_app, name="branch")
 
-BranchArg = Annotated[str, typer.Argument(help="党支部定级编号，如 2026-机电-支01", metavar="ID")]
+BranchArg = Annotated[str, typer.Argument(help="党支部定级编号，如 2026-机电-支01", metavar="编号")]
 ItemsOpt = Annotated[list[str] | None, typer.Option("--item", help="一个指标的得分：代码=分数（可重复）")]
 SheetOpt = Annotated[Path | None, typer.Option("--sheet", help="评分表文件（YAML，每行“代码: 分数”）")]
-AsOfOpt = Annotated[dt.date | None, typer.Option("--date", parser=parse_date, metavar="YYYY-MM-DD",
+AsOfOpt = Annotated[dt.date | None, typer.Option("--date", parser=parse_date, metavar="日期",
                                                  help="按哪一天查看定级后果是否仍有效（默认今天）")]
 
 
@@ -100,8 +101,9 @@ def survey(
 ) -> None:
     """调查摸底：登记党支部的七个方面情况、党员人数、支部委员和书记，打印定级编号。
 
-    例：dj branch survey --unit 机电学院党委 --name 机电学院学生第一党支部 --kind student --members 36
-    --secretary 张三 --fact 组织设置=按年级设置 … --date 2026-03-25
+    例：dj branch survey --from 支01-调查摸底.yaml --date 2026-03-25
+    例：dj branch survey --unit 机电学院党委 --name 机电学院学生第一党支部 --kind student --members 36 \\
+        --committee 赵敏、刘洋、陈晨 --secretary 赵敏 --fact 组织设置=按年级设置（七个方面各一个 --fact）
     """
     import re
 
@@ -198,7 +200,7 @@ def recommend(ctx: typer.Context, branch_id: BranchArg, on: DateOpt = None, repo
 @branch_app.command()
 def rectify(ctx: typer.Context, branch_id: BranchArg,
             item: Annotated[list[str] | None, typer.Option("--item", help="一条整改事项（可重复）")] = None,
-            deadline: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD",
+            deadline: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="日期",
                                                              help="整改期限")] = None,
             on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False) -> None:
     """对标整改：给党支部下发整改事项和期限（C、D 级必须整改，其他等级由党委决定）。

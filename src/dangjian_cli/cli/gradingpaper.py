@@ -47,7 +47,7 @@ def _round(root: Path, config: Config, round_: str | None) -> tuple[str, list[Br
 def render_(
     ctx: typer.Context,
     branch_id: Annotated[str | None, typer.Argument(help="党支部定级编号；用 --all 等选项时不填",
-                                                    metavar="[ID]")] = None,
+                                                    metavar="编号")] = None,
     all_: Annotated[bool, typer.Option("--all", help="本年度每个党支部的全部表格")] = False,
     rubrics: Annotated[bool, typer.Option("--rubrics", help="空白的评分参考标准（附表1、附表2）")] = False,
     summary: Annotated[bool, typer.Option("--summary", help="附表4 分类定级汇总表")] = False,

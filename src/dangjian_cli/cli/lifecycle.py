@@ -33,7 +33,7 @@ from dangjian_cli.errors import DjError
 @app.command()
 def apply(
     ctx: typer.Context,
-    project_id: Annotated[str | None, typer.Argument(help="重新申报被退回的项目时填写其编号", metavar="[ID]")] = None,
+    project_id: Annotated[str | None, typer.Argument(help="重新申报被退回的项目时填写其编号", metavar="编号")] = None,
     from_file: Annotated[Path | None, typer.Option("--from", help="从 YAML 文件读取申报内容（键与项目记录相同）")
                          ] = None,
     title: Annotated[str | None, typer.Option(help="项目名称")] = None,
@@ -46,8 +46,8 @@ def apply(
     category: Annotated[str | None, typer.Option(help="项目类别")] = None,
     type_: Annotated[str | None, typer.Option("--type", help="项目类型，如 创新探索型")] = None,
     stages: Annotated[int | None, typer.Option(help="分几年（阶段）实施，默认 1")] = None,
-    start: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD", help="开始日期")] = None,
-    end: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD", help="结束日期")] = None,
+    start: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="日期", help="开始日期")] = None,
+    end: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="日期", help="结束日期")] = None,
     background: Annotated[str | None, typer.Option(help="项目背景")] = None,
     plan: Annotated[str | None, typer.Option(help="实施方案")] = None,
     goals: Annotated[str | None, typer.Option(help="预期目标")] = None,
@@ -130,7 +130,7 @@ def reject(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOpt
 @app.command("return")
 def return_(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOpt = None,
             repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False) -> None:
-    """退回修改：项目回到草稿，修改后用 dj apply ID 重新申报。
+    """退回修改：项目回到草稿，修改后用 dj apply 编号 重新申报。
 
     例：dj return 2025-机电-005 --reason "预期目标不够具体，请量化"
     """
@@ -146,7 +146,7 @@ def mid_check(
     project_id: IdArg,
     result: Annotated[str, typer.Option(help="检查结论：pass（通过）或 rectify（限期整改）")],
     opinion: Annotated[str, typer.Option(help="检查意见")] = "",
-    deadline: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD",
+    deadline: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="日期",
                                                      help="整改期限（rectify 时必填）")] = None,
     issues: Annotated[str, typer.Option(help="存在的问题与整改要求（rectify 时填写）")] = "",
     on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
@@ -203,7 +203,7 @@ def close(
 @app.command()
 def score(
     ctx: typer.Context,
-    project_id: Annotated[str | None, typer.Argument(help="项目编号；用 --sheet 时不填", metavar="[ID]")] = None,
+    project_id: Annotated[str | None, typer.Argument(help="项目编号；用 --sheet 时不填", metavar="编号")] = None,
     reviewer: Annotated[str, typer.Option(help="评审专家（或答辩评委）的姓名或邮箱")] = "",
     item: Annotated[list[str] | None, typer.Option("--item", help="评分项：代码=分数，每项一个 --item")] = None,
     sheet: Annotated[Path | None, typer.Option(help="一位评委对多个项目的评分表（.csv 或 .yaml）")] = None,
@@ -213,7 +213,8 @@ def score(
 ) -> None:
     """录入一位评委的评分（再次录入则替换该评委的评分）；--sheet 一次录入多个项目，有一行错则全部不录入。
 
-    例：dj score 2025-机电-003 --reviewer 钱评委 --item completeness=18 --item process_system=17 …
+    例：dj score 2025-机电-003 --reviewer 钱评委 --item completeness=18 --item process_system=17 \\
+        --item participation=16 --item education=18 --item strengthening=17
     例：dj score --sheet 钱评委评分表.csv --reviewer 钱评委
     """
     from dangjian_cli import actions, handedin, store

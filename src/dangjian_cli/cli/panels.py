@@ -50,7 +50,7 @@ def recommend(ctx: typer.Context, project_id: IdArg, on: DateOpt = None, repo: R
 
 @app.command()
 def shortlist(ctx: typer.Context, project_ids: Annotated[list[str], typer.Argument(help="入围项目的编号",
-                                                                                   metavar="ID...")],
+                                                                                   metavar="编号")],
               on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False) -> None:
     """组织部初步审核，确定入围终审答辩的项目（一次提交）。
 

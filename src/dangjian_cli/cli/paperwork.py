@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @app.command()
 def due(
     ctx: typer.Context,
-    today: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD",
+    today: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="日期",
                                                   help="以哪一天为“今天”（默认今天）")] = None,
     unit: Annotated[str | None, typer.Option(help="只看某个单位（名称或代码）")] = None,
     as_json: JsonOpt = False, repo: RepoOpt = None,
@@ -164,7 +164,7 @@ def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="�
 @app.command()
 def render(
     ctx: typer.Context,
-    project_id: Annotated[str | None, typer.Argument(help="项目编号；用 --all 时不填", metavar="[ID]")] = None,
+    project_id: Annotated[str | None, typer.Argument(help="项目编号；用 --all 时不填", metavar="编号")] = None,
     form: Annotated[str | None, typer.Option(help="只生成一种表格，如 application（申报表）")] = None,
     all_: Annotated[bool, typer.Option("--all", help="所有项目的所有表格")] = False,
     out: Annotated[Path | None, typer.Option(help="输出目录（默认 out/）")] = None,
