@@ -19,16 +19,18 @@ from pathlib import Path
 from docx import Document  # type: ignore[import-untyped]
 from docx.enum.section import WD_ORIENT  # type: ignore[import-untyped]
 from docx.enum.table import WD_TABLE_ALIGNMENT  # type: ignore[import-untyped]
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK  # type: ignore[import-untyped]
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT  # type: ignore[import-untyped]
 from docx.oxml import OxmlElement  # type: ignore[import-untyped]
 from docx.oxml.ns import qn  # type: ignore[import-untyped]
 from docx.shared import Mm, Pt  # type: ignore[import-untyped]
+from docx.text.paragraph import Paragraph  # type: ignore[import-untyped]
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "dangjian_cli" / "forms"
 
 TITLE_FONT = "方正小标宋简体"  # 2号 (22 pt), GB/T 9704 titles
 BODY_FONT = "仿宋_GB2312"  # 3号 (16 pt) in text, 小四 (12 pt) in tables
 HEADING_FONT = "黑体"
+PAGE_FONT = "宋体"
 # Where a machine lacks the official fonts, Word and LibreOffice take these (fontTable altName).
 FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", HEADING_FONT: "SimHei"}
 
@@ -46,6 +48,8 @@ def font(run, name: str, size: float, bold: bool = False) -> None:  # type: igno
 
 
 PROJECT_FOOTER = "项目编号 {{ id }} · 记录版本 {{ blob }}"
+TEXT_WIDTH = {False: 156, True: 243}  # mm inside the margins: A4 portrait, landscape
+LANGUAGE = "zh-CN"
 
 
 def new_document(landscape: bool = False, footer: str = PROJECT_FOOTER):  # type: ignore[no-untyped-def]
@@ -61,13 +65,77 @@ def new_document(landscape: bool = False, footer: str = PROJECT_FOOTER):  # type
     normal = doc.styles["Normal"]
     normal.font.name = BODY_FONT
     normal.font.size = Pt(16)
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.line_spacing = Pt(28)
-    paragraph = section.footer.paragraphs[0]
-    paragraph.alignment = CENTER
-    font(paragraph.add_run(footer), BODY_FONT, 9)
+    chinese(doc)
+    page_footers(doc, footer)
     return doc
+
+
+def chinese(doc) -> None:  # type: ignore[no-untyped-def]
+    """zh-CN, not python-docx's en-US and ja-JP, so LibreOffice and Word lay the text out with Chinese fonts.
+
+    Every style names its East-Asian font outright (黑体 for headings and titles, 仿宋 otherwise), because a theme
+    font would send Chinese text to the theme's Japanese face.
+    """
+    styles = doc.styles.element
+    defaults = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = defaults.find(qn("w:rFonts"))
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), BODY_FONT)
+    language = defaults.find(qn("w:lang"))
+    language.set(qn("w:val"), LANGUAGE)
+    language.set(qn("w:eastAsia"), LANGUAGE)
+    for style in styles.iter(qn("w:style")):
+        name = style.get(qn("w:styleId")) or ""
+        fonts = style.get_or_add_rPr().get_or_add_rFonts()
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attr), None)
+        fonts.set(qn("w:eastAsia"), HEADING_FONT if name.startswith(("Heading", "Title", "Subtitle")) else BODY_FONT)
+    theme_language = doc.settings.element.find(qn("w:themeFontLang"))
+    if theme_language is not None:
+        theme_language.set(qn("w:eastAsia"), LANGUAGE)
+
+
+def page_number(paragraph) -> None:  # type: ignore[no-untyped-def]
+    """“— 1 —” in 4号 宋体 (GB/T 9704 7.5): a PAGE field between two em dashes, one space each side."""
+    def run(text: str = ""):  # type: ignore[no-untyped-def]
+        r = paragraph.add_run(text)
+        font(r, PAGE_FONT, 14)
+        return r
+
+    run("— ")
+    for kind, code in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        r = run()
+        if kind is not None:
+            mark = OxmlElement("w:fldChar")
+            mark.set(qn("w:fldCharType"), kind)
+            r._element.append(mark)
+        elif code == " PAGE ":
+            instruction = OxmlElement("w:instrText")
+            instruction.set(qn("xml:space"), "preserve")
+            instruction.text = code
+            r._element.append(instruction)
+        else:
+            r.text = code
+    run(" —")
+
+
+def page_footers(doc, record: str) -> None:  # type: ignore[no-untyped-def]
+    """The record line centred, and below it the page number: odd pages right, even pages left, one character in."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    section = doc.sections[0]
+    for footer, align in ((section.footer, RIGHT), (section.even_page_footer, LEFT)):
+        line = footer.paragraphs[0]
+        line.alignment = CENTER
+        font(line.add_run(record), BODY_FONT, 9)
+        number = footer.add_paragraph()
+        number.alignment = align
+        edge = number.paragraph_format
+        edge.right_indent, edge.left_indent = (Pt(14), None) if align is RIGHT else (None, Pt(14))
+        page_number(number)
 
 
 def para(doc, text: str = "", size: float = 16, align=None, bold: bool = False,  # type: ignore[no-untyped-def]
@@ -86,11 +154,13 @@ def title(doc, text: str) -> None:  # type: ignore[no-untyped-def]
     p = para(doc, text, 22, CENTER, face=TITLE_FONT)
     p.paragraph_format.line_spacing = Pt(36)
     p.paragraph_format.space_after = Pt(18)
+    p.paragraph_format.keep_with_next = True
 
 
 def heading(doc, text: str) -> None:  # type: ignore[no-untyped-def]
     p = para(doc, text, 16, face=HEADING_FONT)
     p.paragraph_format.space_before = Pt(8)
+    p.paragraph_format.keep_with_next = True  # never the last line of a page
 
 
 def paragraphs(doc, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +171,7 @@ def paragraphs(doc, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def table(doc, rows: Sequence[Sequence[str]], widths: Sequence[float] | None,  # type: ignore[no-untyped-def]
-          header: bool = True):
+          header: bool = True, header_rows: int = 1):
     """A bordered table; cells in 小四, the header row in bold. No widths: columns fit their content."""
     t = doc.add_table(rows=len(rows), cols=len(rows[0]))
     t.style = "Table Grid"
@@ -115,6 +185,7 @@ def table(doc, rows: Sequence[Sequence[str]], widths: Sequence[float] | None,  #
     for c, w in enumerate(widths or ()):
         t.columns[c].width = Mm(w)  # LibreOffice reads the grid, Word the cells
     for r, row in enumerate(rows):
+        whole_row(t.rows[r], repeated=header and r < header_rows)
         for c, text in enumerate(row):
             cell = t.rows[r].cells[c]
             if widths is not None:
@@ -125,6 +196,14 @@ def table(doc, rows: Sequence[Sequence[str]], widths: Sequence[float] | None,  #
                 p.alignment = CENTER
             font(p.add_run(text), BODY_FONT, 12, bold=header and r == 0)
     return t
+
+
+def whole_row(row, repeated: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """A row is never cut by a page break; a header row is printed again at the top of each page the table runs on."""
+    properties = row._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:cantSplit"))
+    if repeated:
+        properties.append(OxmlElement("w:tblHeader"))
 
 
 def pairs(doc, items: Sequence[tuple[str, str]], widths: Sequence[float] = (40, 116)) -> None:  # type: ignore[no-untyped-def]
@@ -142,10 +221,43 @@ def loop_rows(doc, head: Sequence[str], loop: str, cells: Sequence[str], widths:
     return table(doc, rows, widths)
 
 
+def keep_with_previous(doc) -> None:  # type: ignore[no-untyped-def]
+    """What comes next starts on the page of the last paragraph or table row before it (tags aside)."""
+    body = doc.element.body
+    last = [e for e in body.iterchildren() if e.tag in (qn("w:p"), qn("w:tbl"))]
+    for element in reversed(last):
+        if element.tag == qn("w:tbl"):
+            for p in element.findall(qn("w:tr"))[-1].iter(qn("w:p")):
+                Paragraph(p, doc).paragraph_format.keep_with_next = True
+            return
+        paragraph = Paragraph(element, doc)
+        if paragraph.text.startswith("{%"):  # docxtpl drops the tag's paragraph: keep the one before it
+            continue
+        paragraph.paragraph_format.keep_with_next = True
+        return
+
+
 def signatures(doc, *lines: str) -> None:  # type: ignore[no-untyped-def]
-    para(doc)
-    for line in lines:
-        para(doc, line, align=RIGHT)
+    """The signing block, right of centre, all on one page with what it signs.
+
+    A line ending in “：” is someone's signature: a ruled space to the margin after it, drawn by an underlined
+    tab (spaces at a line's end are dropped by Word and LibreOffice alike); other lines (organ, date) flush right.
+    """
+    keep_with_previous(doc)
+    width = Mm(TEXT_WIDTH[doc.sections[0].orientation == WD_ORIENT.LANDSCAPE])
+    para(doc).paragraph_format.keep_with_next = True
+    for n, line in enumerate(lines):
+        p = para(doc, line, align=None if line.endswith("：") else RIGHT)
+        layout = p.paragraph_format
+        layout.keep_together = True
+        layout.keep_with_next = n < len(lines) - 1
+        if line.endswith("："):
+            layout.left_indent = width - Mm(90)
+            layout.line_spacing = Pt(40)  # room for a hand's signature
+            layout.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
+            blank = p.add_run("\t")
+            font(blank, BODY_FONT, 16)
+            blank.font.underline = True
 
 
 def info(doc) -> None:  # type: ignore[no-untyped-def]
@@ -219,7 +331,7 @@ def midcheck():  # type: ignore[no-untyped-def]
     heading(doc, "整改事项")
     loop_rows(doc, ["下发日期", "整改期限", "存在问题与整改要求", "完成情况"], "r in rectifications",
               ["{{ r.issued }}", "{{ r.deadline }}", "{{ r.issues }}", "{{ r.state }}"], (26, 26, 70, 34))
-    signatures(doc, "检查组签字：                    ", "年    月    日")
+    signatures(doc, "检查组签字：", "年    月    日")
     return doc
 
 
@@ -246,7 +358,7 @@ def closing():  # type: ignore[no-untyped-def]
                                 ("三", "成果经验", "achievements"), ("四", "评价建议", "evaluation")):
         heading(doc, f"{number}、{name}")
         paragraphs(doc, field)
-    signatures(doc, "项目执行者签字：                ", "支部书记签字：                ", "{{ closed_on }}")
+    signatures(doc, "项目执行者签字：", "支部书记签字：", "{{ closed_on }}")
     return doc
 
 
@@ -261,8 +373,7 @@ def review():  # type: ignore[no-untyped-def]
     loop_rows(doc, head, "c in criteria", cells, None, tail=[total])
     para(doc, "评委 {{ reviewers | length }} 人{{ trimmed_note }}，验收总分 {{ total }} 分，"
               "{{ passed_text }}{{ grade_text }}。", indent=True)
-    signatures(doc, "评审组成员签字：                                ",
-               "组长签字：                {{ scored_on }}")
+    signatures(doc, "评审组成员签字：", "组长签字：", "{{ scored_on }}")
     return doc
 
 
@@ -314,13 +425,15 @@ ROUND_FOOTER = "{{ org }} {{ round }} 年度党支部分类定级"
 
 def caption(doc, text: str) -> None:  # type: ignore[no-untyped-def]
     """The attachment's number above its title, as the seed's 附表 are printed."""
-    para(doc, text, 16, LEFT, face=HEADING_FONT)
+    para(doc, text, 16, LEFT, face=HEADING_FONT).paragraph_format.keep_with_next = True
 
 
 def grading_head(doc, number: str, name: str) -> None:  # type: ignore[no-untyped-def]
     caption(doc, number)
     title(doc, name)
-    para(doc, "{{ org }}    {{ round }} 年度", align=CENTER).paragraph_format.space_after = Pt(8)
+    subtitle = para(doc, "{{ org }}    {{ round }} 年度", align=CENTER).paragraph_format
+    subtitle.space_after = Pt(8)
+    subtitle.keep_with_next = True
 
 
 def tag(expression: str) -> str:
@@ -403,12 +516,10 @@ def grading_branch():  # type: ignore[no-untyped-def]
     loop_rows(doc, ["下发日期", "整改事项", "整改期限", "完成情况"], "r in rectifications",
               ["{{ r.issued }}", "{{ r.content }}", "{{ r.deadline }}", "{{ r.state }}"], (36, 56, 36, 28))
     heading(doc, "七、审核意见")
-    signed = table(doc, [["党支部书记", "\n\n签字：                            年    月    日"],
+    table(doc, [["党支部书记", "\n\n签字：                            年    月    日"],
                          ["二级党组织（盖章）", "\n\n负责人签字：                      年    月    日"],
                          ["党委组织部", "\n\n（盖章）                          年    月    日"]],
                    (46, 110), header=False)
-    for row in signed.rows:  # a signature box is never cut by a page break
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     return doc
 
 
@@ -431,7 +542,7 @@ def grading_summary():  # type: ignore[no-untyped-def]
     second = ["", "", *["个数", "比例"] * len(GRADES), ""]
     rows = [first, second, blank_row(width, "{%tr for u in units %}"), counts("u"), blank_row(width, "{%tr endfor %}"),
             counts("total")]
-    t = table(doc, rows, (47, 22, *[22, 22] * len(GRADES), 22))
+    t = table(doc, rows, (47, 22, *[22, 22] * len(GRADES), 22), header_rows=2)
     for r in (0, 1):  # two header rows: the grades over their count and share
         for cell in t.rows[r].cells:
             cell.paragraphs[0].alignment = CENTER
@@ -457,7 +568,7 @@ def grading_summary():  # type: ignore[no-untyped-def]
         blank_row(width, "{%tr endfor %}"),
     ]
     table(doc, rows, (38, 36, 48, 30, 22, 20, 20, 29))
-    signatures(doc, "填表人：                审核人：                ", "{{ reporter }}（盖章）", "{{ date }}")
+    signatures(doc, "填表人：", "审核人：", "{{ reporter }}（盖章）", "{{ date }}")
     return doc
 
 
@@ -471,7 +582,7 @@ def grading_rectification():  # type: ignore[no-untyped-def]
                             "{{ r.issued }}", "{{ r.deadline }}", "{{ r.state }}"],
               (12, 28, 34, 18, 42, 40, 40, 29))
     para(doc, "{{ tally }}", 12)
-    signatures(doc, "填表人：                审核人：                ", "{{ reporter }}（盖章）", "{{ date }}")
+    signatures(doc, "填表人：", "审核人：", "{{ reporter }}（盖章）", "{{ date }}")
     return doc
 
 
@@ -487,6 +598,13 @@ def with_fallback_fonts(xml: str) -> str:
                     f'<w:family w:val="{"modern" if name == BODY_FONT else "roman"}"/><w:pitch w:val="fixed"/></w:font>'
                     for name, alt in FALLBACKS.items())
     return xml.replace("</w:fonts>", fonts + "</w:fonts>")
+
+
+def chinese_theme(xml: str) -> str:
+    """The theme's East-Asian faces, which python-docx leaves empty: 黑体 for headings, 宋体 for body text."""
+    major, minor = xml.split("<a:minorFont>", 1)
+    return (major.replace('<a:ea typeface=""/>', f'<a:ea typeface="{HEADING_FONT}"/>') + "<a:minorFont>"
+            + minor.replace('<a:ea typeface=""/>', f'<a:ea typeface="{PAGE_FONT}"/>'))
 
 
 def finish(doc) -> bytes:  # type: ignore[no-untyped-def]
@@ -505,6 +623,8 @@ def finish(doc) -> bytes:  # type: ignore[no-untyped-def]
                 data = re.sub(rb"<Relationship [^>]*thumbnail[^>]*/>", b"", data)
             elif item.filename == "word/fontTable.xml":
                 data = with_fallback_fonts(data.decode("utf-8")).encode("utf-8")
+            elif item.filename == "word/theme/theme1.xml":
+                data = chinese_theme(data.decode("utf-8")).encode("utf-8")
             fixed = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(fixed, data)

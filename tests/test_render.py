@@ -62,8 +62,8 @@ def test_every_form_of_every_sample_project_renders(sample: tuple[Path, Config, 
     for path in made:
         pid = path.parent.name
         blob = render.record_blob(root, pid)
-        footer = "".join(p.text for s in Document(str(path)).sections for p in s.footer.paragraphs)
-        assert footer == f"项目编号 {pid} · 记录版本 {blob}"
+        footer = [p.text for p in Document(str(path)).sections[0].footer.paragraphs]
+        assert footer == [f"项目编号 {pid} · 记录版本 {blob}", "— 1 —"]  # the record line, then the page number
         assert one(projects, pid).title in "\n".join(texts(path))
 
 
