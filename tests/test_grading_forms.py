@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from dangjian_cli.branchmodel import Branch
 from dangjian_cli.config import Config, preset_text
 from dangjian_cli.gradeconfig import GradingRubric
 from dangjian_cli.grading import final_score
+from test_render import rows, texts
 
 UNITS = [
     {"name": "机电学院党委", "code": "机电", "kind": "college",
@@ -118,20 +118,6 @@ def the_round() -> list[Branch]:
     ]
 
 
-def texts(path: Path) -> Iterator[str]:
-    """Every paragraph of a .docx, body, table cells and footer, as a reader would see them."""
-    doc = Document(str(path))
-    yield from (p.text for p in doc.paragraphs)
-    for table in doc.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                yield cell.text
-    for section in doc.sections:
-        yield from (p.text for p in section.footer.paragraphs)
-
-
-def rows(path: Path, table: int) -> list[list[str]]:
-    return [[c.text for c in row.cells] for row in Document(str(path)).tables[table].rows]
 
 
 # --- 附表1、附表2 -----------------------------------------------------------------------------
