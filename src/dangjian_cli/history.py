@@ -203,17 +203,13 @@ class History:
         return self._config_models[oid]
 
     def project_at(self, rev: str, project_id: str) -> Project | None:
-        found = self.project(self.objects.oid(f"{rev}:{record_path(project_id)}"))
+        found = self.project(self.objects.oid(f"{rev}:{store.project_relpath(project_id)}"))
         return found if isinstance(found, Project) else None
 
 
 def is_record(path: str) -> bool:
     """Whether the path holds a record of any kind (a project, a branch's grading)."""
     return kind_of(path) is not None
-
-
-def record_path(project_id: str) -> str:
-    return f"{store.PROJECTS_DIR}/{project_id[:4]}/{project_id}.yaml"
 
 
 def person_of(text: str) -> tuple[str, str] | None:

@@ -38,8 +38,9 @@ class RecordKind:
 
     def path(self, record_id: str) -> str:
         """The record's path relative to the repository root, as git names it."""
-        where = store.project_path if self.key == "project" else store.branch_path
-        return where(Path(), record_id).as_posix()
+        if self.key == "project":
+            return store.project_relpath(record_id)
+        return store.branch_path(Path(), record_id).as_posix()
 
     def holds(self, path: str) -> bool:
         return path.startswith(f"{self.folder}/") and path.endswith(".yaml")

@@ -7,7 +7,6 @@ A template sees only plain values built here; user text is escaped and never eva
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 import sys
@@ -21,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import scoring, store
+from dangjian_cli import gitstream, scoring, store
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, Status
@@ -54,7 +53,7 @@ def available(project: Project) -> list[str]:
 
 def blob_id(data: bytes) -> str:
     """git's blob id of a record file, short: the version a printed form was made from."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()[:10]
+    return gitstream.blob_id(data)[:10]
 
 
 def template_path(root: Path | None, form: str) -> Path:

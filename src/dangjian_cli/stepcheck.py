@@ -18,7 +18,7 @@ from dangjian_cli.checks import Problem
 from dangjian_cli.config import ROLE_LABELS, Config, Role
 from dangjian_cli.errors import DjError
 from dangjian_cli.grading import Peers
-from dangjian_cli.history import Commit, History, person_of, record_path
+from dangjian_cli.history import Commit, History, person_of
 from dangjian_cli.kinds import BRANCH, PROJECT, AnyRecord, RecordKind, kind_of
 from dangjian_cli.model import Project
 from dangjian_cli.transitions import TRANSITIONS, Transition
@@ -187,8 +187,8 @@ def _step_findings(h: History, k: Commit, f: gitstream.FileChange, t: Transition
     if not isinstance(new, Project):
         return [k.found(shown, "", "invalid", f"{new}；dj 不会写出这样的记录。")]
     out = _trailer_findings(k, shown, old, new)
-    if f.new_path != record_path(new.id):
-        out.append(k.found(shown, "id", "path", f"文件名与编号 {new.id} 不符；项目文件应为 {record_path(new.id)}。"))
+    if f.new_path != (expected_path := store.project_relpath(new.id)):
+        out.append(k.found(shown, "id", "path", f"文件名与编号 {new.id} 不符；项目文件应为 {expected_path}。"))
     before = old
     if k.action == "promote":
         before = h.project_at(k.c.parents[0], str(k.args.get("parent", ""))) if k.c.parents else None
@@ -280,7 +280,7 @@ def _ranking_findings(h: History, k: Commit, files: Sequence[gitstream.FileChang
             out.append(k.found(f.new_path, "", "replay", f"“{t.label}”不会改动这个项目；{who_may(t, k.config)}。"))
         else:
             out += _compare(k, f.new_path, t, expected.pop(got.id), got)
-    return out + [k.found(record_path(i), "result", "replay", f"“{t.label}”应当改动这个项目，提交中却没有。")
+    return out + [k.found(store.project_relpath(i), "result", "replay", f"“{t.label}”应当改动这个项目，提交中却没有。")
                   for i in expected]
 
 
