@@ -205,3 +205,30 @@ def test_the_clerk_identity_is_the_default_actor(repo: Path, dj: Dj) -> None:
     pid = apply_sample(dj)
     assert _trailers(repo)["Dj-Actor"] == f"{CLERK[0]} <{CLERK[1]}>"
     assert f"applicant: {CLERK[0]}" in (repo / "projects" / "2025" / f"{pid}.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("where", ["hooks folder", "core.hooksPath"])
+def test_the_users_commit_hooks_still_run_on_a_step(repo: Path, dj: Dj, where: str) -> None:
+    """dj commits without `git commit` when nothing would run; with hooks, git runs them as ever."""
+    pid = apply_sample(dj)
+    folder = repo / ".git" / "hooks"
+    if where == "core.hooksPath":
+        folder = repo.parent / "shared-hooks"
+        folder.mkdir()
+        git(repo, "config", "core.hooksPath", str(folder))
+    hook = folder / "post-commit"
+    hook.write_text("#!/bin/sh\ngit log -1 --format=%s >> \"$(git rev-parse --git-dir)/seen.txt\"\n", encoding="utf-8")
+    hook.chmod(0o755)
+
+    assert dj("approve", pid, "--date", "2025-05-20", "--doc-no", "党组〔2025〕1号").exit_code == 0
+
+    assert (repo / ".git" / "seen.txt").read_text(encoding="utf-8").startswith(f"approve {pid}")
+
+
+def test_a_step_is_in_the_reflog_so_git_can_find_it_again(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj)
+    assert dj("approve", pid, "--date", "2025-05-20", "--doc-no", "党组〔2025〕1号").exit_code == 0
+    newest = git(repo, "reflog", "-1", "--format=%H %gs").split(" ", 1)
+    assert newest[0] == git(repo, "rev-parse", "HEAD").strip()
+    assert newest[1].startswith(f"commit: approve {pid}")
+    assert git(repo, "status", "--porcelain") == ""  # and the index holds what HEAD holds

@@ -32,17 +32,23 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-def _loaded(tmp_path: Path, *args: str, cwd: Path, **env: str) -> tuple[set[str], set[str]]:
-    """The top-level packages and dj's command modules a `dj ARGS` run imported, checked to have succeeded."""
+def _modules(tmp_path: Path, *args: str, cwd: Path, **env: str) -> list[str]:
+    """Every module a `dj ARGS` run imported, checked to have succeeded."""
     report = tmp_path / "loaded.json"
     result = subprocess.run([sys.executable, "-c", _PROBE, str(report), *args], cwd=cwd, capture_output=True,
                             text=True, env={**os.environ, **env})
     found = json.loads(report.read_text(encoding="utf-8"))
     assert found["exit"] in (0, None), result.stderr
     assert "dangjian_cli" in found["loaded"]  # the probe sees our own imports
-    commands = {m.rsplit(".", 1)[1] for m in found["loaded"] if m.startswith("dangjian_cli.cli.")}
+    return list(found["loaded"])
+
+
+def _loaded(tmp_path: Path, *args: str, cwd: Path, **env: str) -> tuple[set[str], set[str]]:
+    """The top-level packages and dj's command modules a `dj ARGS` run imported."""
+    loaded = _modules(tmp_path, *args, cwd=cwd, **env)
+    commands = {m.rsplit(".", 1)[1] for m in loaded if m.startswith("dangjian_cli.cli.")}
     commands -= {"base", "chinese"}  # what every command shares
-    return {m.split(".")[0] for m in found["loaded"]}, commands
+    return {m.split(".")[0] for m in loaded}, commands
 
 
 def test_help_loads_no_command_model_yaml_writer_word_or_sheet(tmp_path: Path) -> None:
@@ -63,6 +69,31 @@ def test_a_step_without_forms_loads_no_word_or_sheet(repo: Path, dj: Dj, tmp_pat
     loaded, _ = _loaded(tmp_path, "approve", pid, "--doc-no", "党组〔2025〕1号", cwd=repo, DJ_NO_FORMS="1")
     assert not loaded & set(WORD_AND_SHEETS)
     assert "已立项" in dj("show", pid).stdout  # the step did happen
+
+
+def test_a_step_checks_its_options_without_typers_pydantic_adapters(repo: Path, dj: Dj, tmp_path: Path) -> None:
+    """typer would build a pydantic TypeAdapter for every option: text, paths, flags and dj's parsers need none."""
+    pid = apply_sample(dj)
+    assert dj("approve", pid, "--date", "2025-05-20", "--doc-no", "党组〔2025〕1号").exit_code == 0
+    loaded = _modules(tmp_path, "spend", pid, "12.50", "资料费", "--date", "2025-06-01", "--repo", str(repo),
+                      cwd=repo, DJ_NO_FORMS="yes")
+    assert "typer._adapters" not in loaded
+    shown = dj("show", pid).stdout
+    assert "12.50" in shown and "资料费" in shown  # the amount reached the record as money, the purpose as text
+
+
+def test_a_flag_from_the_environment_reads_as_typer_reads_it_and_is_refused_in_chinese(
+        repo: Path, dj: Dj, monkeypatch: pytest.MonkeyPatch) -> None:
+    pid = apply_sample(dj)
+    monkeypatch.setenv("DJ_NO_FORMS", "maybe")
+    r = dj("approve", pid, "--date", "2025-05-20", "--doc-no", "党组〔2025〕1号")
+    assert r.exit_code == 2
+    assert "“maybe”不是是或否" in r.stderr and "Input should" not in r.stderr
+    monkeypatch.delenv("DJ_NO_FORMS")
+    assert "已申报" in dj("show", pid).stdout
+    monkeypatch.setenv("DJ_NO_FORMS", "Off")
+    assert dj("approve", pid, "--date", "2025-05-20", "--doc-no", "党组〔2025〕1号").exit_code == 0
+    assert (repo / "out" / pid).is_dir()  # "Off" is false: the forms were printed
 
 
 def test_the_help_lists_every_command_with_the_first_paragraph_of_its_docstring(dj: Dj) -> None:

@@ -23,11 +23,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import typer
+import typer.core
 from typer._click.exceptions import (
     BadOptionUsage,
     BadParameter,
@@ -36,6 +38,7 @@ from typer._click.exceptions import (
     NoSuchOption,
     UsageError,
 )
+from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from typer.models import CommandFunctionType
 
@@ -177,6 +180,69 @@ class ChineseTyper(typer.Typer):
     ) -> Callable[[CommandFunctionType], CommandFunctionType]:
         kwargs.setdefault("cls", ChineseCommand)
         return super().command(name, **kwargs)
+
+
+# --- values as click parsed them ----------------------------------------------------------------------------
+# typer 0.29 checks every value through a pydantic TypeAdapter it builds per parameter, which imports
+# pydantic into every command (a tenth of a second) and words its refusals in English. Text, paths,
+# repeated text need no check, and dj's own parsers (dates, money) check theirs: click hands them over
+# as they are. Everything else (whole numbers, paths with options) still goes through typer.
+
+_TRUE, _FALSE = {"1", "true", "t", "yes", "y", "on"}, {"", "0", "false", "f", "no", "n", "off"}
+
+
+def _flag(value: Any) -> bool:
+    """A flag's value: click's bool, or the text of its environment variable (DJ_NO_FORMS=1) as pydantic reads it."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise BadParameter(f"“{value}”不是是或否，应写 1 或 0（true 或 false）")
+
+
+_PLAIN: dict[Any, Callable[[Any], Any]] = {str: str, Path: Path, bool: _flag}
+
+
+@dataclass(frozen=True)
+class _PlainValue(RuntimeParam):
+    """A value click parsed that needs no check, or only dj's own parser."""
+
+    convert: Callable[[Any], Any]
+    many: bool
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        return [self.convert(v) for v in value] if self.many else self.convert(value)
+
+
+def _runtime_param(descriptor: TypeDescriptor) -> RuntimeParam:
+    annotation, info = descriptor.annotation, descriptor.parameter_info
+    inner = [a for a in get_args(annotation) if a is not type(None)] if get_origin(annotation) is not list else []
+    one = inner[0] if len(inner) == 1 else annotation  # `str | None` is one str
+    many = get_origin(one) is list
+    leaf = get_args(one)[0] if many else one
+    plain = (descriptor.file_annotation is None and not info.exists and not info.resolve_path
+             and not info.allow_dash and info.path_type is None)
+    if plain and info.parser is not None:
+        convert: Callable[[Any], Any] = _parsed(info.parser)
+    elif plain and leaf in _PLAIN:
+        convert = _PLAIN[leaf]
+    else:
+        return build_runtime_param(descriptor)
+    return _PlainValue(parameter_info=info, annotation=annotation, convert=convert, many=many)
+
+
+def _parsed(parser: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """dj's own parser (dates, money), which refuses a bad value with a Chinese BadParameter itself."""
+    def parse(value: Any) -> Any:
+        try:
+            return parser(value)
+        except ValueError as e:
+            raise BadParameter(str(e)) from None
+    return parse
+
+
+typer.core.build_runtime_param = _runtime_param  # type: ignore[assignment]
 
 
 def use_chinese_panels() -> None:
