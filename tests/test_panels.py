@@ -50,7 +50,7 @@ def accepted(dj: Dj, total: int) -> str:
 
 
 def record(repo: Path, pid: str) -> str:
-    return (repo / "projects" / "2025" / f"{pid}.yaml").read_text(encoding="utf-8")
+    return (repo / "projects" / pid[:4] / f"{pid}.yaml").read_text(encoding="utf-8")
 
 
 # --- the trimmed mean ------------------------------------------------------------------
@@ -226,7 +226,9 @@ def test_promotion_runs_from_trial_to_demonstration_to_system(repo: Path, dj: Dj
     text = record(repo, demo_id)
     assert "type: 典型示范型" in text and f"parent: {trial}" in text and "status: applied" in text
     assert "title: “党员先锋岗”引领实验室安全管理" in text
-    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [f"projects/2025/{demo_id}.yaml"]
+    # 003: the 中试 is proposed in a later round than its 小试, whose round (2025, dj.yaml's) is past
+    assert demo_id == "2026-机电-001" and "cycle: '2026'" in text
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == [f"projects/2026/{demo_id}.yaml"]
 
     again = dj("promote", trial, "--date", str(done + timedelta(days=2)))
     assert again.exit_code == 1 and "已经升级申报过" in again.stderr

@@ -778,9 +778,9 @@ def test_clerk_enters_a_paper_sheet_for_a_reviewer() -> None:
     assert sheet.email == "qian@x.example"
 
 
-def test_scoring_again_replaces_the_sheet() -> None:
+def test_scoring_again_with_replace_replaces_the_sheet() -> None:
     p = at(S.closed, sheets=[("钱评委", pts(18, 18, 18, 18, 18)), ("孙评委", pts(16, 16, 16, 16, 16))])
-    p = score(p, ctx(date(2026, 6, 3)), reviewer=person("钱评委"), points=pts(15, 15, 15, 15, 15))
+    p = score(p, ctx(date(2026, 6, 3)), reviewer=person("钱评委"), points=pts(15, 15, 15, 15, 15), replace=True)
     assert len(p.scores) == 2
     by_name = {s.reviewer: s for s in p.scores}
     assert by_name["钱评委"].total == Decimal("75")  # 15 × 5, no longer 90
@@ -790,7 +790,7 @@ def test_scoring_again_replaces_the_sheet() -> None:
 
 def test_scoring_again_alone_keeps_one_sheet() -> None:
     p = at(S.closed, sheets=HIGH)
-    p = score(p, ctx(), reviewer=person("钱评委"), points=pts(17, 17, 17, 17, 16))
+    p = score(p, ctx(), reviewer=person("钱评委"), points=pts(17, 17, 17, 17, 16), replace=True)
     assert len(p.scores) == 1
     assert p.scores[0].total == Decimal("84")  # 17 × 4 + 16
 

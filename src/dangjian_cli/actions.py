@@ -12,13 +12,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import awards, gitrepo, replay, steps, store, workflow
+from dangjian_cli import awards, correction, gitrepo, recovery, replay, steps, store, workflow
 from dangjian_cli.config import Config, Person, Rubric
 from dangjian_cli.errors import DjError
-from dangjian_cli.model import Status
+from dangjian_cli.model import Project, Status
 from dangjian_cli.scoring import Placing
 from dangjian_cli.session import Session
 from dangjian_cli.steps import Outcome
+from dangjian_cli.transitions import TRANSITIONS
+
+
+@dataclass(frozen=True)
+class StepOutcome(Outcome):
+    """A step's outcome, and what the clerk should hear besides: why nothing needed committing, or a warning."""
+
+    unchanged: str = ""  # the record already holds what the step writes: no commit, and why
+    warning: str = ""  # the step was recorded, but something about it looks wrong (one sentence)
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,52 @@ class SheetRow:
 
 
 # --- one function per command ---------------------------------------------------------
+
+
+def _step(session: Session, project_id: str, action: str, args: Mapping[str, Any] | None = None,
+          on: dt.date | None = None) -> StepOutcome:
+    """steps.step, where retrying is harmless: a step that would leave the record as it is makes no commit.
+
+    The rule decides it, not git: the step re-run on the record gives the record itself (the same score
+    sheet again), or the record is already what this step, re-run on the version before the last commit,
+    writes (dj was run twice, or the first run died after its commit), or the file holds exactly what the
+    step writes on the committed version (dj died between writing it and committing): then it is committed.
+    """
+    args = args or {}
+    ctx = steps.context(session, on)
+    before = _interrupted(session, project_id, action, ctx, args)
+    if before is None:
+        steps.refuse_dirty(session, project_id)
+        before = store.load_project(session.root, project_id)
+        try:
+            after = replay.run(action, before, ctx, args)
+        except DjError:
+            if session.commit and (sha := recovery.already_done(session.root, before, action, ctx, args)):
+                return StepOutcome(before, store.project_path(session.root, project_id), None, unchanged=(
+                    f"这一步已经办理过（提交 {sha[:7]}），记录与这次办理的结果完全相同，无需修改。"))
+            raise
+        if after == before:
+            return StepOutcome(before, store.project_path(session.root, project_id), None,
+                               unchanged=TRANSITIONS[action].same)
+        if TRANSITIONS[action].appends and session.commit and (
+                sha := recovery.already_done(session.root, before, action, ctx, args)):
+            return StepOutcome(before, store.project_path(session.root, project_id), None, unchanged=(
+                f"这一笔已经登记过（提交 {sha[:7]}，日期、金额、用途、票据号都相同），没有重复登记；"
+                f"如确是另一笔相同的支出，请用 --receipt 写上它自己的票据号再登记。"))
+    else:
+        after = replay.run(action, before, ctx, args)
+    warning = recovery.date_warning(session.root, before, action, ctx) if on is None and session.commit else ""
+    outcome = steps.record(session, action, before, after, on, args=args)
+    return StepOutcome(outcome.project, outcome.path, outcome.commit, outcome.forms, warning=warning)
+
+
+def _interrupted(session: Session, project_id: str, action: str, ctx: Any, args: Mapping[str, Any]
+                 ) -> Project | None:
+    """The committed record, when the file on disk is exactly what this step writes on it (a run that died)."""
+    if not session.commit:
+        return None
+    return recovery.interrupted(session.root, project_id, action, ctx, args)
+
 
 
 def apply_new(session: Session, fields: Mapping[str, Any], on: dt.date | None = None) -> Outcome:
@@ -50,57 +105,57 @@ def apply_new(session: Session, fields: Mapping[str, Any], on: dt.date | None = 
 
 def resubmit(session: Session, project_id: str, fields: Mapping[str, Any],
              on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "apply", {"fields": dict(fields)}, on)
+    return _step(session, project_id, "apply", {"fields": dict(fields)}, on)
 
 
 def approve(session: Session, project_id: str, *, opinion: str = "", doc_no: str = "",
             funding: Decimal | None = None, on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "approve", {"opinion": opinion, "doc_no": doc_no, "funding": funding}, on)
+    return _step(session, project_id, "approve", {"opinion": opinion, "doc_no": doc_no, "funding": funding}, on)
 
 
 def reject(session: Session, project_id: str, *, reason: str, on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "reject", {"reason": reason}, on)
+    return _step(session, project_id, "reject", {"reason": reason}, on)
 
 
 def return_(session: Session, project_id: str, *, reason: str, on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "return", {"reason": reason}, on)
+    return _step(session, project_id, "return", {"reason": reason}, on)
 
 
 def mid_check(session: Session, project_id: str, *, result: str, opinion: str = "",
               deadline: dt.date | None = None, issues: str = "", on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "mid-check",
+    return _step(session, project_id, "mid-check",
                       {"result": result, "opinion": opinion, "deadline": deadline, "issues": issues}, on)
 
 
 def rectified(session: Session, project_id: str, *, note: str = "", on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "rectified", {"note": note}, on)
+    return _step(session, project_id, "rectified", {"note": note}, on)
 
 
 def close(session: Session, project_id: str, *, report: Mapping[str, str],
           on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "close", {"report": dict(report)}, on)
+    return _step(session, project_id, "close", {"report": dict(report)}, on)
 
 
 def score(session: Session, project_id: str, *, reviewer: str, points: Mapping[str, str],
-          comment: str = "", on: dt.date | None = None) -> Outcome:
+          comment: str = "", replace: bool = False, on: dt.date | None = None) -> Outcome:
     person = session.config.person(reviewer)
     if person is None:
         raise DjError(f"评审专家“{reviewer}”不在 dj.yaml 的 people 中；请用姓名或邮箱指定已登记的评审专家。")
-    return steps.step(session, project_id, "score",
-                      {"reviewer": person.email, "points": dict(points), "comment": comment}, on)
+    return _step(session, project_id, "score", {"reviewer": person.email, "points": dict(points),
+                                                 "comment": comment, "replace": replace or None}, on)
 
 
 def accept(session: Session, project_id: str, *, on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "accept", {}, on)
+    return _step(session, project_id, "accept", {}, on)
 
 
 def terminate(session: Session, project_id: str, *, reason: str, on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "terminate", {"reason": reason}, on)
+    return _step(session, project_id, "terminate", {"reason": reason}, on)
 
 
 def spend(session: Session, project_id: str, *, amount: Decimal, item: str, receipt: str = "",
           on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "spend", {"amount": amount, "item": item, "receipt": receipt}, on)
+    return _step(session, project_id, "spend", {"amount": amount, "item": item, "receipt": receipt}, on)
 
 
 def promote(session: Session, project_id: str, *, on: dt.date | None = None) -> Outcome:
@@ -108,10 +163,11 @@ def promote(session: Session, project_id: str, *, on: dt.date | None = None) -> 
     parent = store.load_project(session.root, project_id)
     unit = session.config.unit(parent.unit)
     code = unit.code if unit else project_id.split("-")[1]
-    taken = [p.id for p in store.iter_unit_projects(session.root, session.config.cycle, code) if p.parent == parent.id]
+    taken = [p.id for cycle in {session.config.cycle, workflow.promoted_cycle(parent, session.config.cycle)}
+             for p in store.iter_unit_projects(session.root, cycle, code) if p.parent == parent.id]
     if taken:
         raise DjError(f"项目 {parent.id} 已经升级申报过（{'、'.join(taken)}），不能重复升级。")
-    new_id = store.next_id(session.root, session.config.cycle, code)
+    new_id = store.next_id(session.root, workflow.promoted_cycle(parent, session.config.cycle), code)
     child = workflow.promote(parent, steps.context(session, on), new_id)
     if unit is not None:
         awards.check_quota(session.config, unit, store.iter_unit_projects(session.root, child.cycle, code), child)
@@ -129,14 +185,26 @@ def _person(config: Config, name: str, what: str) -> Person:
 
 
 def defense(session: Session, project_id: str, *, judge: str, points: Mapping[str, str],
-            comment: str = "", on: dt.date | None = None) -> Outcome:
+            comment: str = "", replace: bool = False, on: dt.date | None = None) -> Outcome:
     person = _person(session.config, judge, "答辩评委")
-    return steps.step(session, project_id, "defense",
-                      {"reviewer": person.email, "points": dict(points), "comment": comment}, on)
+    return _step(session, project_id, "defense", {"reviewer": person.email, "points": dict(points),
+                                                   "comment": comment, "replace": replace or None}, on)
+
+
+def correct(session: Session, project_id: str, *, to: dt.date | None, reason: str) -> Outcome:
+    """更正日期: one commit of its own, dated today, the reason in it; the audit re-runs it like any step."""
+    steps.refuse_dirty(session, project_id)
+    before = store.load_project(session.root, project_id)
+    args = {"to": to, "reason": reason}
+    after = replay.run("correct", before, steps.context(session, None), args)
+    old = workflow.last_step_date(before)
+    parts = "、".join(correction.corrected_parts(before, after))
+    return steps.record(session, "correct", before, after, None,
+                        f"更正{parts}的日期：{old} 改为 {to}（{reason.strip()}）", args=args)
 
 
 def recommend(session: Session, project_id: str, *, on: dt.date | None = None) -> Outcome:
-    return steps.step(session, project_id, "recommend", {}, on)
+    return _step(session, project_id, "recommend", {}, on)
 
 
 def shortlist(session: Session, project_ids: Sequence[str], *, on: dt.date | None = None) -> list[Outcome]:
@@ -169,28 +237,33 @@ def sheet_rows(rows: Sequence[tuple[str, dict[str, str]]], rubric: Rubric) -> li
 
 
 def score_sheet(session: Session, rows: Sequence[SheetRow], *, reviewer: str, defense_round: bool = False,
-                on: dt.date | None = None) -> list[Outcome]:
+                replace: bool = False, on: dt.date | None = None) -> list[Outcome]:
     """One reviewer's sheet for many projects: every row checked first; one bad row, nothing written."""
     person = _person(session.config, reviewer, "答辩评委" if defense_round else "评审专家")
+    action = "defense" if defense_round else "score"
     ctx = steps.context(session, on)
     changes, problems = [], []
     for row in rows:
         try:
             steps.refuse_dirty(session, row.project_id)
             before = store.load_project(session.root, row.project_id)
-            if defense_round:
-                after = awards.defense(before, ctx, judge=person, points=row.points, comment=row.comment)
-            else:
-                after = workflow.score(before, ctx, reviewer=person, points=row.points, comment=row.comment)
-            changes.append((before, after))
+            args = {"reviewer": person.email, "points": row.points, "comment": row.comment, "replace": replace}
+            changes.append((before, replay.run(action, before, ctx, args)))
         except DjError as e:
             problems.append(f"{row.where}（{row.project_id}）：{e.message}")
     if problems:
         raise DjError(f"评分表有 {len(problems)} 行有误，全部未录入；请改正后重新录入：\n" + "\n".join(problems))
-    if not changes:
+    if not rows:
         raise DjError("评分表中没有任何项目；请检查文件内容。")
-    return steps.record_many(session, "defense" if defense_round else "score", changes, on,
-                             f"录入{person.name}对 {len(changes)} 个项目的评分", {"reviewer": person.email})
+    same = [before for before, after in changes if after == before]
+    changed = [(before, after) for before, after in changes if after != before]
+    kept: list[Outcome] = [StepOutcome(b, store.project_path(session.root, b.id), None,
+                                       unchanged=TRANSITIONS[action].same) for b in same]
+    if not changed:
+        return kept
+    recorded = steps.record_many(session, action, changed, on, f"录入{person.name}对 {len(changed)} 个项目的评分",
+                                 {"reviewer": person.email, "replace": replace or None})
+    return [*recorded, *kept]
 
 
 def award(session: Session, *, cycle: str | None = None, order: Sequence[str] = (), competition: bool = False,

@@ -41,5 +41,10 @@ def parse_points(items: list[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise DjError(f"评分项“{item}”的写法不对；应写成 代码=分数，例如 --item completeness=18。")
-        out[key.strip()] = value.strip()
+        code = key.strip()
+        if code in out:
+            # the last one would silently win: which of the two did the reviewer mean?
+            raise DjError(f"评分项 {code} 写了两次（--item {code}={out[code]} 和 --item {item.strip()}）；"
+                          f"每个评分项只写一个 --item，请删去多余的一个。")
+        out[code] = value.strip()
     return out

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from dangjian_cli import awards, grading, workflow
+from dangjian_cli import awards, correction, grading, workflow
 from dangjian_cli.branchmodel import Branch
 from dangjian_cli.config import Person
 from dangjian_cli.context import Context
@@ -50,6 +50,20 @@ def _apply(p: Project | None, ctx: Context, a: Args) -> Project:
     return workflow.resubmit(p, a["fields"], ctx)
 
 
+def _defense(p: Project, ctx: Context, a: Args) -> Project:
+    """答辩评分, held to the acceptance sheets' rule: a judge's different sheet replaces theirs only with `replace`."""
+    judge = _person(ctx, a["reviewer"])
+    after = awards.defense(p, ctx, judge=judge, points=a["points"], comment=a.get("comment", ""))
+    old = p.competition.scores if p.competition else []
+    new = next(s for s in after.competition.scores if s.email.lower() == judge.email.lower()) \
+        if after.competition else None
+    if new is not None:
+        workflow.put_sheet(old, new, bool(a.get("replace")))  # refuses a silent replacement
+        if any(workflow.same_sheet(s, new) for s in old):
+            return p  # the same sheet again: the one on record stays, date and all
+    return after
+
+
 # action → how to call its pure step with the recorded arguments
 RUNNERS: dict[str, Runner] = {
     "apply": _apply,
@@ -63,7 +77,8 @@ RUNNERS: dict[str, Runner] = {
     "rectified": lambda p, c, a: workflow.rectified(_existing(p), c, note=a.get("note", "")),
     "close": lambda p, c, a: workflow.close(_existing(p), c, report=a["report"]),
     "score": lambda p, c, a: workflow.score(_existing(p), c, reviewer=_person(c, a["reviewer"]),
-                                            points=a["points"], comment=a.get("comment", "")),
+                                            points=a["points"], comment=a.get("comment", ""),
+                                            replace=bool(a.get("replace"))),
     "accept": lambda p, c, a: workflow.accept(_existing(p), c),
     "terminate": lambda p, c, a: workflow.terminate(_existing(p), c, reason=a.get("reason", "")),
     "spend": lambda p, c, a: workflow.spend(_existing(p), c, amount=Decimal(str(a["amount"])),
@@ -71,8 +86,8 @@ RUNNERS: dict[str, Runner] = {
     "promote": lambda p, c, a: workflow.promote(_existing(p), c, str(a["id"])),
     "recommend": lambda p, c, a: awards.recommend(_existing(p), c),
     "shortlist": lambda p, c, a: awards.shortlist(_existing(p), c),
-    "defense": lambda p, c, a: awards.defense(_existing(p), c, judge=_person(c, a["reviewer"]),
-                                              points=a["points"], comment=a.get("comment", "")),
+    "defense": lambda p, c, a: _defense(_existing(p), c, a),
+    "correct": lambda p, c, a: correction.correct(_existing(p), c, to=_day(a.get("to")), reason=a.get("reason", "")),
     "renumber": lambda p, c, a: workflow.renumber(_existing(p), c, str(a["id"]), collided=bool(a.get("collided")),
                                                   force=bool(a.get("force"))),
 }

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import datetime as dt
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from dangjian_cli import gitrepo, store, workflow
+from dangjian_cli.config import Config
+from dangjian_cli.context import add_months
 from dangjian_cli.model import Project, Status
 from dangjian_cli.textout import labelled
 from dangjian_cli.transitions import Transition
 
 
-def _pairs(project: Project) -> list[tuple[str, str]]:
+def _pairs(project: Project, replaced: Collection[str] = ()) -> list[tuple[str, str]]:
+    """The card's rows; `replaced`: the reviewers (e-mail, lower case) whose sheet replaced an earlier one."""
     p = project
     rows = [
         ("项目编号", p.id), ("项目名称", p.title), ("年度", p.cycle), ("状态", p.status.label),
@@ -56,7 +60,8 @@ def _pairs(project: Project) -> list[tuple[str, str]]:
     if p.closing_report:
         rows.append(("结题", f"{p.closing_report.date} 已提交结题报告"))
     for sheet in p.scores:
-        rows.append(("验收评分", f"{sheet.date} {sheet.reviewer}：{sheet.total} 分"
+        again = "（替换了先前的评分，原评分见 dj log）" if sheet.email.lower() in replaced else ""
+        rows.append(("验收评分", f"{sheet.date} {sheet.reviewer}：{sheet.total} 分{again}"
                      + (f"。{sheet.comment}" if sheet.comment else "")))
     if p.result:
         res = p.result
@@ -82,17 +87,86 @@ def _pairs(project: Project) -> list[tuple[str, str]]:
     return rows
 
 
+class Former(list[str]):
+    """The numbers a project had before a renumbering, oldest first, and what else its history tells the card."""
+
+    root: Path | None = None
+    replaced: frozenset[str] = frozenset()  # reviewers (e-mail) whose sheet replaced an earlier one (--replace)
+
+
 def _card(project: Project, former: Sequence[str]) -> tuple[list[tuple[str, str]], str]:
     """The card's labelled rows and what can be done next; `former` are the numbers before a renumbering."""
-    rows = _pairs(project)
+    rows = _pairs(project, getattr(former, "replaced", frozenset()))
     if former:
         rows.insert(1, ("原编号", "、".join(former) + "（已重新编号）"))
-    steps = workflow.possible(project)
-    if steps:
-        hint = "下一步可以：\n" + "\n".join(f"  {t.label}：{t.command.replace('ID', project.id)}" for t in steps)
+    offered = next_steps(project, getattr(former, "root", None))
+    if offered:
+        hint = "下一步可以：\n" + "\n".join(f"  {label}：{command}" for label, command in offered)
     else:
         hint = "该项目已办结。"
     return rows, hint
+
+
+def next_steps(project: Project, root: Path | None) -> list[tuple[str, str]]:
+    """The steps the project's status allows that dj would accept now, each with its command; award where it is due.
+
+    The status alone offers more: a promotion the type does not have or that was made, an acceptance before any
+    score, spending with nothing left. Those the step would refuse are left out, a close before its time says when.
+    """
+    config = _config(root)
+    out: list[tuple[str, str]] = []
+    for t in workflow.possible(project):
+        command = t.command.replace("ID", project.id)
+        if t.action == "accept" and not project.scores:
+            continue
+        if t.action == "spend" and project.balance <= 0:
+            continue
+        if t.action == "promote" and (config is None or not _promotable(project, config, root)):
+            continue
+        if t.action == "close" and config is not None and (earliest := _earliest_close(project, config)):
+            command += f"（最早 {earliest} 可以结题）"
+        out.append((t.label, command))
+    if config is not None and _award_due(project, config):
+        award = workflow.TRANSITIONS["award"]
+        out.insert(0, (award.label, f"dj award --cycle {project.cycle} --dry-run（与本年度已验收的项目一起排名，"
+                                    f"确认后去掉 --dry-run）"))
+    return out
+
+
+def _config(root: Path | None) -> Config | None:
+    if root is None:
+        return None
+    from dangjian_cli.errors import DjError
+
+    try:
+        return store.load_config(root)
+    except DjError:
+        return None
+
+
+def _promotable(project: Project, config: Config, root: Path | None) -> bool:
+    kind = config.project_type(project.type)
+    if kind is None or not kind.next:
+        return False
+    unit = config.unit(project.unit)
+    if root is None or unit is None:
+        return True
+    cycles = {config.cycle, workflow.promoted_cycle(project, config.cycle)}
+    return not any(p.parent == project.id for c in cycles for p in store.iter_unit_projects(root, c, unit.code))
+
+
+def _earliest_close(project: Project, config: Config) -> dt.date | None:
+    kind, start = config.project_type(project.type), workflow.stage_start(project)
+    if kind is None or not kind.min_months or start is None:
+        return None
+    return add_months(start, kind.min_months)
+
+
+def _award_due(project: Project, config: Config) -> bool:
+    """Accepted, passed, at or above the awards' line and not yet placed: the cycle's 评比表彰 is its next step."""
+    r = project.result
+    return (project.status is Status.accepted and config.awards is not None and r is not None and r.passed == "yes"
+            and not r.award and r.total >= config.awards.min_total)
 
 
 def describe(project: Project, former: Sequence[str] = ()) -> Any:
@@ -131,14 +205,35 @@ def former_ids(root: Path, project_id: str) -> Callable[[], list[str]]:
     git starts looking now and the call returned gives the answer, so the walk runs while the record is read.
     """
     if not gitrepo.is_repo(root) or not gitrepo.has_head(root):
-        return list
+        return lambda: _rooted(root)
     entries = gitrepo.history_started(root, store.project_path(root, project_id))
 
     def answer() -> list[str]:
-        paths = [e.path for e in entries() if e.path is not None]
-        return [stem for stem in dict.fromkeys(p.stem for p in reversed(paths)) if stem != project_id]
+        found = entries()
+        paths = [e.path for e in found if e.path is not None]
+        former = Former(stem for stem in dict.fromkeys(p.stem for p in reversed(paths)) if stem != project_id)
+        former.root = root
+        former.replaced = frozenset(str(_args(e.trailers).get("reviewer", "")).lower() for e in found
+                                    if e.trailers.get("Dj-Action") == "score" and _args(e.trailers).get("replace"))
+        return former
 
     return answer
+
+
+def _rooted(root: Path) -> list[str]:
+    former = Former()
+    former.root = root
+    return former
+
+
+def _args(trailers: Mapping[str, str]) -> dict[str, Any]:
+    import json
+
+    try:
+        found = json.loads(trailers.get("Dj-Args") or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 HISTORY_COLUMNS = ("日期", "办理人", "操作", "状态变化", "提交", "记录版本")
@@ -146,17 +241,38 @@ HISTORY_COLUMNS = ("日期", "办理人", "操作", "状态变化", "提交", "�
 
 def history_rows(root: Path, project_id: str) -> list[tuple[str, ...]]:
     """`dj log`'s rows, oldest first: one per commit that touched the project's file."""
-    return log_rows(root, store.project_path(root, project_id), workflow.TRANSITIONS, _label)
+    config = _config(root)
+
+    def name(email: str) -> str:
+        person = config.person(email) if config else None
+        return person.name if person else email
+
+    return log_rows(root, store.project_path(root, project_id), workflow.TRANSITIONS, _label, name)
 
 
-def log_rows(root: Path, path: Path, steps: Mapping[str, Transition], status_label: Callable[[str], str]
-             ) -> list[tuple[str, ...]]:
-    """A record's history from git, oldest first, in HISTORY_COLUMNS: its steps named from its table."""
+def _detail(action: str, args: Mapping[str, Any], name: Callable[[str], str]) -> str:
+    """What tells one row from the next of the same step: whose sheet, what a correction changed."""
+    if action in ("score", "defense") and args.get("reviewer"):
+        who = "评审" if action == "score" else "答辩评委"
+        return f"（{who}：{name(str(args['reviewer']))}" + ("，替换原评分）" if args.get("replace") else "）")
+    if action == "correct" and args.get("to"):
+        return f"（上一步日期改为 {args['to']}：{args.get('reason', '')}）"
+    return ""
+
+
+def log_rows(root: Path, path: Path, steps: Mapping[str, Transition], status_label: Callable[[str], str],
+             name: Callable[[str], str] = str) -> list[tuple[str, ...]]:
+    """A record's history from git, oldest first, in HISTORY_COLUMNS: its steps named from its table.
+
+    `name` turns a reviewer's e-mail in Dj-Args into the name the row shows.
+    """
     rows: list[tuple[str, ...]] = []
     for e in reversed(gitrepo.history(root, path)):
         t = e.trailers
         action = t.get("Dj-Action", "")
         label = steps[action].label if action in steps else "手工修改"
+        if action in steps:
+            label += _detail(action, _args(t), name)
         if e.path is not None and e.path.stem != path.stem:
             label += f"（原编号 {e.path.stem}）"
         who = t.get("Dj-Actor", f"{e.author} <{e.email}>").split(" <")[0]

@@ -22,7 +22,7 @@ from dangjian_cli.history import Commit, History, person_of
 from dangjian_cli.kinds import BRANCH, PROJECT, AnyRecord, RecordKind, kind_of
 from dangjian_cli.model import Project
 from dangjian_cli.transitions import TRANSITIONS, Transition
-from dangjian_cli.workflow import APPLICATION_FIELDS
+from dangjian_cli.workflow import APPLICATION_FIELDS, promoted_cycle
 
 _FREE = frozenset(APPLICATION_FIELDS) | {"schema_version"}  # what a branch may edit by hand
 WORKFLOW_FIELDS = frozenset(Project.model_fields) - _FREE
@@ -199,7 +199,7 @@ def _step_findings(h: History, k: Commit, f: gitstream.FileChange, t: Transition
         return [*out, k.found(shown, "", "new-record", f"新项目文件只能由 dj apply 或 dj promote 建立，"
                               f"而提交自称“{t.label}”；{who_may(TRANSITIONS['apply'], k.config)}。")]
     if f.kind == "A" and k.config is not None:
-        out += _number_findings(k, shown, new)
+        out += _number_findings(k, shown, new, before if k.action == "promote" else None)
     if k.action == "renumber" and k.args.get("collided") and k.fork and k.rules_rev:
         # A real collision: the target branch holds another project at the old path, added since the fork.
         taken = h.objects.oid(f"{k.rules_rev}:{f.old_path}") is not None
@@ -215,11 +215,14 @@ def _step_findings(h: History, k: Commit, f: gitstream.FileChange, t: Transition
     return out + refused + (_compare(k, shown, t, expected, new) if expected is not None else [])
 
 
-def _number_findings(k: Commit, shown: str, new: Project) -> list[Problem]:
+def _number_findings(k: Commit, shown: str, new: Project, parent: Project | None = None) -> list[Problem]:
     """dj numbers a new project 年度-单位代码-序号 from the dj.yaml of the day: cycle and unit code must fit."""
     assert k.config is not None
     unit = k.config.unit(new.unit)
-    prefix = f"{k.config.cycle}-{unit.code if unit else '?'}-"
+    cycle = k.config.cycle
+    if parent is not None:  # a promotion goes to a later round than its parent's (003)
+        cycle = promoted_cycle(parent, cycle)
+    prefix = f"{cycle}-{unit.code if unit else '?'}-"
     number = new.id.removeprefix(prefix)
     if new.id.startswith(prefix) and number.isdigit() and len(number) >= 3:
         return []

@@ -29,13 +29,17 @@ class Transition:
     forms: tuple[str, ...] = ()  # the Word forms the step prints
     in_order: bool = True  # False: dated on its own timeline (a receipt, a recommendation), not after the last step
     next_step: bool = True  # False: a panel's or a cycle's business, not offered as a project's next step
+    same: str = "记录已是这一步办理后的样子，无需修改。"  # said when the step would leave the record as it is
+    appends: bool = False  # True: every run adds an entry, so a retry of the last run is caught as such
 
 
 def _t(action: str, label: str, sources: Iterable[StrEnum | None], targets: Iterable[StrEnum], roles: set[Role],
        writes: str,
-       command: str, forms: str = "", in_order: bool = True, next_step: bool = True) -> Transition:
+       command: str, forms: str = "", in_order: bool = True, next_step: bool = True, same: str = "",
+       appends: bool = False) -> Transition:
     return Transition(action, label, frozenset(sources), frozenset(targets), frozenset(roles),
-                      frozenset(writes.split()), command, tuple(forms.split()), in_order, next_step)
+                      frozenset(writes.split()), command, tuple(forms.split()), in_order, next_step,
+                      same or Transition.same, appends)
 
 
 _DESK = {Role.approver, Role.clerk}
@@ -61,13 +65,14 @@ TRANSITIONS: dict[str, Transition] = {
         _t("close", "结题", {S.midchecked}, {S.closed}, _BRANCH, "status closing_report",
            "dj close ID --report 结题报告.md", "closing"),
         _t("score", "验收评分", {S.closed}, _SAME, _PANEL, "scores", "dj score ID --reviewer 姓名 --item 代码=分数 …",
-           "review"),
+           "review", same="评分与记录相同，无需修改。"),
         # A passed stage of a multi-year project opens the next one (003): back to approved.
         _t("accept", "验收", {S.closed}, {S.accepted, S.failed, S.approved}, _DESK,
            "status result stage past_stages closing_report scores", "dj accept ID", "review acceptance"),
         _t("terminate", "终止", set(OPEN_STATUSES), {S.terminated}, _DESK, "status termination",
            "dj terminate ID --reason …"),
-        _t("spend", "经费支出", _RUNNING, _SAME, _BRANCH, "spending", "dj spend ID 金额 用途", in_order=False),
+        _t("spend", "经费支出", _RUNNING, _SAME, _BRANCH, "spending", "dj spend ID 金额 用途", in_order=False,
+           appends=True),
         _t("promote", "升级申报", {S.accepted}, {S.applied}, _DESK, "", "dj promote ID", "application",
            in_order=False),
         _t("award", "评比表彰", {S.accepted}, _SAME, _DESK, "result", "dj award", "acceptance", in_order=False,
@@ -77,11 +82,17 @@ TRANSITIONS: dict[str, Transition] = {
         _t("shortlist", "入围答辩", _ENTERED, _SAME, _DESK, "competition", "dj shortlist ID …", in_order=False,
            next_step=False),
         _t("defense", "答辩评分", _ENTERED, _SAME, {Role.judge, Role.clerk}, "competition",
-           "dj score ID --round defense --reviewer 姓名 --item 代码=分数 …", in_order=False, next_step=False),
+           "dj score ID --round defense --reviewer 姓名 --item 代码=分数 …", in_order=False, next_step=False,
+           same="答辩评分与记录相同，无需修改。"),
         _t("competition-award", "评选创新项目奖", _ENTERED, _SAME, _DESK, "competition", "dj award --competition",
            in_order=False, next_step=False),
         _t("renumber", "重新编号", set(Status), _SAME, _BRANCH, "id cycle", "dj renumber ID", in_order=False,
            next_step=False),
+        # A way out of a wrong date (a forgotten --date recorded today): the dates the last step wrote, and only
+        # those, become the day it really happened; the reason stays in the commit.
+        _t("correct", "更正日期", set(Status), _SAME, {Role.clerk},
+           "applied approval rejection returns mid_checks rectifications closing_report scores result termination "
+           "past_stages", "dj correct ID --date YYYY-MM-DD --reason …", in_order=False, next_step=False),
     )
 }
 

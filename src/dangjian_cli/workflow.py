@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
 from dangjian_cli import scoring
-from dangjian_cli.config import ROLE_LABELS, Config, Person, Role, Rubric
+from dangjian_cli.config import ROLE_LABELS, Config, Person, Role
 from dangjian_cli.context import Context, add_months
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import (
@@ -24,7 +24,6 @@ from dangjian_cli.model import (
     Project,
     Rectification,
     Result,
-    ScoreSheet,
     Spending,
     StageRecord,
     Status,
@@ -32,10 +31,11 @@ from dangjian_cli.model import (
     required,
     revised,
 )
+from dangjian_cli.scoresheet import put_sheet, same_sheet, score_sheet
 from dangjian_cli.transitions import TRANSITIONS, Transition, possible
 
 S = Status
-__all__ = ["TRANSITIONS", "Transition", "possible"]
+__all__ = ["TRANSITIONS", "Transition", "possible", "put_sheet", "same_sheet", "score_sheet"]
 
 
 def _status_label(status: Status | None) -> str:
@@ -253,49 +253,13 @@ def close(project: Project, ctx: Context, *, report: Mapping[str, str]) -> Proje
 # --- acceptance ----------------------------------------------------------------------
 
 
-def score_sheet(project: Project, ctx: Context, rubric: Rubric, *, reviewer: Person, role: Role,
-                points: Mapping[str, str], comment: str = "") -> ScoreSheet:
-    """One panel member's sheet, checked against the rubric: role, 回避, every criterion within range."""
-    if role not in reviewer.roles:
-        raise DjError(f"{reviewer.name} 在 dj.yaml 中没有{ROLE_LABELS[role]}角色，不能评分；请换一位有此角色的人。")
-    if ctx.actor.email.lower() != reviewer.email.lower() and not ctx.actor.has(frozenset({Role.clerk})):
-        raise DjError(f"{ctx.actor.name} 不能替 {reviewer.name} 录入评分：代录纸质评分表是组织部干事（clerk）的工作。")
-    if reviewer.unit and reviewer.unit == project.unit:
-        raise DjError(f"{reviewer.name} 与项目同属{project.unit}，按回避原则不能评分；请换一位其他单位的评委。")
-    criteria = {c.key: c for c in rubric.criteria}
-    missing = [f"{c.key}（{c.name}）" for c in criteria.values() if c.key not in points]
-    extra = [k for k in points if k not in criteria]
-    if missing or extra:
-        what = f"缺少 {'、'.join(missing)}" if missing else f"多出不认识的 {'、'.join(extra)}"
-        raise DjError(f"评分表{what}；每个评分项都要打分，代码为：{'、'.join(criteria)}。")
-    parsed: dict[str, Decimal] = {}
-    for key, text in points.items():
-        c = criteria[key]
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise DjError(f"{c.name}（{key}）的分数“{text}”不是数字；请改正。") from None
-        if not value.is_finite() or not Decimal(0) <= value <= c.max:
-            raise DjError(f"{c.name}（{key}）的分数 {text} 超出范围；应在 0 到 {c.max} 之间。")
-        parsed[key] = value
-    return ScoreSheet(reviewer=reviewer.name, email=reviewer.email, date=ctx.on, points=parsed,
-                      total=scoring.sheet_total(parsed, rubric), comment=comment.strip())
-
-
-def put_sheet(sheets: list[ScoreSheet], sheet: ScoreSheet) -> list[ScoreSheet]:
-    """Scoring again replaces that reviewer's sheet in place, so its comment stays with its reviewer."""
-    same = [s.email.lower() == sheet.email.lower() for s in sheets]
-    replaced = [sheet if hit else s for s, hit in zip(sheets, same, strict=True)]
-    return replaced if any(same) else [*replaced, sheet]
-
-
 def score(project: Project, ctx: Context, *, reviewer: Person, points: Mapping[str, str],
-          comment: str = "") -> Project:
-    """验收评分: one reviewer's sheet; scoring again replaces it."""
+          comment: str = "", replace: bool = False) -> Project:
+    """验收评分: one reviewer's sheet; the same sheet again changes nothing, another replaces it only with `replace`."""
     begin(project, "score", ctx)
     sheet = score_sheet(project, ctx, ctx.config.acceptance, reviewer=reviewer, role=Role.reviewer,
                         points=points, comment=comment)
-    return update(project, scores=put_sheet(project.scores, sheet))
+    return update(project, scores=put_sheet(project.scores, sheet, replace))
 
 
 def accept(project: Project, ctx: Context) -> Project:
@@ -375,8 +339,18 @@ def spend(project: Project, ctx: Context, *, amount: Decimal, item: str, receipt
     return update(project, spending=[*project.spending, entry])
 
 
+def promoted_cycle(parent: Project, current: str) -> str:
+    """003: a passed 小试 is proposed again as a 中试 in a later round (申报、立项每年集中一次): the year after the
+    parent's, or dj.yaml's current one when that is later still. Never the parent's own, past round."""
+    return max(current, str(int(parent.cycle) + 1))
+
+
 def promote(project: Project, ctx: Context, new_id: str) -> Project:
-    """003: an accepted 小试 becomes a 中试 application (and a 中试 a 大试), linked by `parent`."""
+    """003: an accepted 小试 becomes a 中试 application (and a 中试 a 大试), linked by `parent`.
+
+    It carries the parent's aims and people, not its past period and milestones: the new one runs a year
+    (or its type's minimum) from the promotion, which its branch may edit before approval like any application.
+    """
     begin(project, "promote", ctx)
     kind = ctx.config.project_type(project.type)
     if kind is None or not kind.next:
@@ -384,5 +358,12 @@ def promote(project: Project, ctx: Context, new_id: str) -> Project:
     assert project.result is not None
     if ctx.on < project.result.date:
         raise DjError(f"升级申报日期 {ctx.on} 早于验收日期 {project.result.date}；请检查 --date。")
-    carried = project.model_dump(include=set(APPLICATION_FIELDS) - {"type", "parent", "stages"})
-    return apply({**carried, "type": kind.next, "parent": project.id}, ctx, new_id)
+    if new_id[:4] != promoted_cycle(project, ctx.config.cycle):
+        raise DjError(f"升级后的新项目应归入 {promoted_cycle(project, ctx.config.cycle)} 年度，"
+                      f"编号 {new_id} 不是；请检查编号。")
+    carried = project.model_dump(include=set(APPLICATION_FIELDS) - {"type", "parent", "stages", "period",
+                                                                    "milestones"})
+    following = ctx.config.project_type(kind.next)
+    months = max(12, following.min_months if following else 0)
+    period = {"start": ctx.on, "end": add_months(ctx.on, months) - dt.timedelta(days=1)}
+    return apply({**carried, "type": kind.next, "parent": project.id, "period": period}, ctx, new_id)

@@ -17,11 +17,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mid-check": ("lifecycle", "中期检查：通过，或下发整改通知书限期整改。"),
     "rectified": ("lifecycle", "整改完成，项目回到“已通过中期检查”。"),
     "close": ("lifecycle", "结题：提交四部分的结题报告。"),
-    "score": ("lifecycle", "录入一位评委的评分（再次录入则替换该评委的评分）；"
-                           "--sheet 一次录入多个项目，有一行错则全部不录入。"),
+    "score": ("lifecycle", "录入一位评委的评分；--sheet 一次录入多个项目，有一行错则全部不录入。"),
     "accept": ("lifecycle", "验收：按评分算出总分（评委够多时去掉最高分和最低分）和等次。"),
     "terminate": ("lifecycle", "终止项目。"),
     "spend": ("lifecycle", "登记一笔经费支出；超出结余的支出会被拒绝。"),
+    "correct": ("lifecycle", "更正日期：把项目上一步（漏写 --date 而记成今天的那一步）的日期改为实际办理的日期，"
+                             "仅组织部干事。"),
     "promote": ("panels", "升级申报：验收通过的项目按 types[].next 升级（创新探索型 → 典型示范型 → 制度推广型），"
                           "生成新的申报。"),
     "recommend": ("panels", "二级党组织推荐项目参加创新项目评比（在 calendar.recommend_by 之前）。"),

@@ -18,7 +18,6 @@ from dangjian_cli.cli.base import (
     ReasonOpt,
     RepoOpt,
     app,
-    done,
     parse_date,
     parse_money,
     record_json,
@@ -28,6 +27,20 @@ from dangjian_cli.cli.base import (
 from dangjian_cli.errors import DjError
 
 # --- the life of a project -------------------------------------------------------------
+
+
+def _done(session: Any, outcome: Any, verb: str) -> None:
+    """What a step says: done (and a warning on stderr when its date looks forgotten), or why nothing changed."""
+    import sys
+
+    from dangjian_cli.cli.base import done
+
+    if getattr(outcome, "unchanged", ""):
+        say(f"{outcome.project.id}：{outcome.unchanged}")
+        return
+    done(session, outcome, verb)
+    if warning := getattr(outcome, "warning", ""):
+        sys.stderr.write(f"注意：{warning}\n")
 
 
 @app.command()
@@ -86,7 +99,7 @@ def apply(
     if as_json:
         say(json.dumps(record_json(outcome.project), ensure_ascii=False, indent=2))
     else:
-        done(session, outcome, "已申报")
+        _done(session, outcome, "已申报")
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -111,7 +124,7 @@ def approve(
 
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.approve(session, project_id, opinion=opinion, doc_no=doc_no, funding=funding, on=on)
-    done(session, outcome, "已立项")
+    _done(session, outcome, "已立项")
 
 
 @app.command()
@@ -124,7 +137,7 @@ def reject(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOpt
     from dangjian_cli import actions
 
     session = session_of(ctx, repo, as_, no_commit)
-    done(session, actions.reject(session, project_id, reason=reason, on=on), "不予立项")
+    _done(session, actions.reject(session, project_id, reason=reason, on=on), "不予立项")
 
 
 @app.command("return")
@@ -137,7 +150,7 @@ def return_(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOp
     from dangjian_cli import actions
 
     session = session_of(ctx, repo, as_, no_commit)
-    done(session, actions.return_(session, project_id, reason=reason, on=on), "已退回修改")
+    _done(session, actions.return_(session, project_id, reason=reason, on=on), "已退回修改")
 
 
 @app.command("mid-check")
@@ -160,7 +173,7 @@ def mid_check(
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.mid_check(session, project_id, result=result, opinion=opinion, deadline=deadline,
                                 issues=issues, on=on)
-    done(session, outcome, "已记录中期检查")
+    _done(session, outcome, "已记录中期检查")
 
 
 @app.command()
@@ -175,7 +188,7 @@ def rectified(ctx: typer.Context, project_id: IdArg,
     from dangjian_cli import actions
 
     session = session_of(ctx, repo, as_, no_commit)
-    done(session, actions.rectified(session, project_id, note=note, on=on), "已整改")
+    _done(session, actions.rectified(session, project_id, note=note, on=on), "已整改")
 
 
 @app.command()
@@ -197,7 +210,7 @@ def close(
     except FileNotFoundError:
         raise DjError(f"找不到结题报告 {report}；请检查 --report 的路径。") from None
     sections = handedin.parse_closing_report(store.decode(raw, str(report)))
-    done(session, actions.close(session, project_id, report=sections, on=on), "已结题")
+    _done(session, actions.close(session, project_id, report=sections, on=on), "已结题")
 
 
 @app.command()
@@ -209,9 +222,13 @@ def score(
     sheet: Annotated[Path | None, typer.Option(help="一位评委对多个项目的评分表（.csv 或 .yaml）")] = None,
     round_: Annotated[str, typer.Option("--round", help="acceptance：验收评分；defense：答辩评分")] = "acceptance",
     comment: Annotated[str, typer.Option(help="评审意见")] = "",
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="以这次的评分替换该评委已录入的不同评分（原评分留在 git 历史中）")] = False,
     on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
 ) -> None:
-    """录入一位评委的评分（再次录入则替换该评委的评分）；--sheet 一次录入多个项目，有一行错则全部不录入。
+    """录入一位评委的评分；--sheet 一次录入多个项目，有一行错则全部不录入。
+
+    同一份评分再录一次不会改动记录；该评委已有不同的评分时，须加 --replace 才替换（原评分仍可用 dj log 查到）。
 
     例：dj score 2025-机电-003 --reviewer 钱评委 --item completeness=18 --item process_system=17 \\
         --item participation=16 --item education=18 --item strengthening=17
@@ -232,17 +249,20 @@ def score(
         rubric = session.config.competition.defense if defense and session.config.competition \
             else session.config.acceptance
         rows = actions.sheet_rows(store.read_rows(sheet), rubric)
-        outcomes = actions.score_sheet(session, rows, reviewer=reviewer, defense_round=defense, on=on)
+        outcomes = actions.score_sheet(session, rows, reviewer=reviewer, defense_round=defense, replace=replace,
+                                       on=on)
         for outcome in outcomes:
-            done(session, outcome, "已录入评分")
+            _done(session, outcome, "已录入评分")
         return
     assert project_id is not None
     points = handedin.parse_points(item or [])
     if defense:
-        outcome = actions.defense(session, project_id, judge=reviewer, points=points, comment=comment, on=on)
+        outcome = actions.defense(session, project_id, judge=reviewer, points=points, comment=comment,
+                                  replace=replace, on=on)
     else:
-        outcome = actions.score(session, project_id, reviewer=reviewer, points=points, comment=comment, on=on)
-    done(session, outcome, "已录入评分")
+        outcome = actions.score(session, project_id, reviewer=reviewer, points=points, comment=comment,
+                                replace=replace, on=on)
+    _done(session, outcome, "已录入评分")
 
 
 @app.command()
@@ -257,7 +277,7 @@ def accept(ctx: typer.Context, project_id: IdArg, on: DateOpt = None, repo: Repo
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.accept(session, project_id, on=on)
     p = outcome.project
-    done(session, outcome, "验收完成")
+    _done(session, outcome, "验收完成")
     result = p.result or (p.past_stages[-1].result if p.past_stages else None)
     if result is not None:
         say(f"总分 {result.total}，{'通过' if result.passed == 'yes' else '未通过'}"
@@ -274,7 +294,7 @@ def terminate(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: Date
     from dangjian_cli import actions
 
     session = session_of(ctx, repo, as_, no_commit)
-    done(session, actions.terminate(session, project_id, reason=reason, on=on), "已终止")
+    _done(session, actions.terminate(session, project_id, reason=reason, on=on), "已终止")
 
 
 @app.command()
@@ -293,6 +313,27 @@ def spend(
 
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.spend(session, project_id, amount=amount, item=item, receipt=receipt, on=on)
-    done(session, outcome, "已登记支出")
+    _done(session, outcome, "已登记支出")
     p = outcome.project
     say(f"资助 {p.granted} 元，已支出 {p.spent} 元，结余 {p.balance} 元")
+
+
+@app.command()
+def correct(
+    ctx: typer.Context, project_id: IdArg,
+    to: Annotated[dt.date | None, typer.Option("--date", parser=parse_date, metavar="日期",
+                                               help="上一步实际办理的日期")] = None,
+    reason: ReasonOpt = "",
+    repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
+) -> None:
+    """更正日期：把项目上一步（漏写 --date 而记成今天的那一步）的日期改为实际办理的日期，仅组织部干事。
+
+    只改上一步写下的日期，别的都不动；更正本身是一次单独的提交，写明原因，dj audit 和 dj check --base 都认可它。
+
+    例：dj correct 2025-机电-003 --date 2026-03-10 --reason "补录时漏写 --date"
+    """
+    from dangjian_cli import actions
+
+    session = session_of(ctx, repo, as_, no_commit)
+    outcome = actions.correct(session, project_id, to=to, reason=reason)
+    _done(session, outcome, "已更正日期")
