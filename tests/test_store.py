@@ -93,8 +93,10 @@ REFUSALS = {
     "int tag": (lambda t: _edit(t, "applicant: 王干事\n", "applicant: 王干事\nstages: !!int 5\n"), ["标签"]),
     "alias bomb": (lambda t: _bomb() + t, ["别名"]),
     "newer schema": (lambda t: _edit(t, "schema_version: 1\n", "schema_version: 99\n"), ["99", "升级 dj"]),
-    "typo of an optional field": (lambda t: _edit(t, "\nbackground: |", "\nbackgroud: |"), ["backgroud", "未知字段"]),
-    "typo of a required field": (lambda t: _edit(t, "\nleader: ", "\nleadr: "), ["leadr", "未知字段"]),
+    "typo of an optional field": (lambda t: _edit(t, "\nbackground: |", "\nbackgroud: |"),
+                                  ["第 18 行", "不认识的字段", "“backgroud”（是不是 background？）"]),
+    "typo of a required field": (lambda t: _edit(t, "\nleader: ", "\nleadr: "),
+                                 ["第 8 行", "不认识的字段", "“leadr”（是不是 leader？）", "缺少必填项：项目执行者（leader）"]),
 }
 
 
@@ -237,7 +239,8 @@ def test_a_comment_on_one_reviewers_sheet_never_moves_to_another(repo: Path, dj:
     text = _edit(path.read_text(encoding="utf-8"), "  - reviewer: 钱评委\n", note)
     _commit_by_hand(repo, path, text.encode("utf-8"))
 
-    r = dj("score", pid, "--reviewer", "钱评委", *points("19", "17", "16", "18", "17"), "--date", "2026-06-02")
+    r = dj("score", pid, "--reviewer", "钱评委", *points("19", "17", "16", "18", "17"), "--date", "2026-06-02",
+           "--replace")
 
     after = path.read_text(encoding="utf-8")
     assert "reviewer: 孙评委  # 纸质表有涂改" not in after
@@ -295,7 +298,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(repo: Pa
 
     assert r.exit_code == 1
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in r.stderr and "No space left on device" in lines[0]
+    assert len(lines) == 1 and "Traceback" not in r.stderr and "磁盘空间已满" in lines[0]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in lines[0])
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -139,10 +140,14 @@ REFUSALS = {
     "block nesting": ("a:\n  " + "- " * 10_000 + "x\n", _refused(2, "列表和表嵌套超过 100 层")),
     "indented nesting": ("".join("  " * i + "a:\n" for i in range(150)), _refused(101, "列表和表嵌套超过 100 层")),
     "two documents": ("a: 1\n---\nb: 2\n",
-                      f"文件 {SHOWN} 第 2 行不是正确的 YAML（but found another document）；请检查缩进和冒号后再试。"),
+                      f"文件 {SHOWN} 第 2 行开始了第二份内容（“---”或“...”之后）；一个文件只能写一份，"
+                      f"请删去这一行，或把两份分成两个文件。"),
     "control character": ("a: 1\nb: 响铃\x07\n",
-                          f"文件 {SHOWN} 第 2 行不是正确的 YAML（含有不能出现在 YAML 中的控制字符 U+0007）；"
-                          f"请检查缩进和冒号后再试。"),
+                          f"文件 {SHOWN} 第 2 行含有不能出现在 YAML 中的控制字符 U+0007；"
+                          f"请删去这个字符（常随从网页或 Word 复制的文字混入）。"),
+    "a pasted runaway value": ("a: 1\nb: " + "长" * 100_001 + "\n",
+                               f"文件 {SHOWN} 第 2 行：一个值超过 100000 个字，不像是一份记录里的文字；"
+                               f"请检查是否误粘贴了整份文件，改短后再试。"),
 }
 
 
@@ -152,19 +157,58 @@ def test_what_dj_cannot_trust_is_refused_with_its_line(parse: Read, case: str) -
     assert refusal(parse, text) == message
 
 
-@pytest.mark.parametrize(("text", "line"), [("a: b: c\n", 1), ("a: 1\nb: [1, 2\n", 3), ("a:\n  b: 1\n c: 2\n", 3),
-                                            ("a: 'open\n", 2), ("- a\nb: 1\n", 2)])
-def test_broken_yaml_names_its_line(parse: Read, text: str, line: int) -> None:
-    """The parser's own words differ between libyaml and Python; the sentence around them and the line do not."""
+@pytest.mark.parametrize(("text", "line"), [("a: b: c\n", 1), ("a: 1\nb: [1, 2\n", 2), ("a:\n  b: 1\n c: 2\n", 3),
+                                            ("a: 'open\n", 1), ("- a\nb: 1\n", 2), ("a:\n\t- b\n", 2),
+                                            ("a: @x\n", 1), ('a: "x" y\n', 1), ("a: 1\n张三\nb: 2\n", 2)])
+def test_broken_yaml_names_its_line_in_chinese(parse: Read, text: str, line: int) -> None:
+    """libyaml and Python word their errors differently, in English; the clerk reads the same Chinese from both."""
     message = refusal(parse, text)
-    assert message.startswith(f"文件 {SHOWN} 第 {line} 行不是正确的 YAML（"), message
-    assert message.endswith("）；请检查缩进和冒号后再试。")
+    assert message.startswith(f"文件 {SHOWN} 第 {line} 行"), message
+    assert "请" in message and message.endswith("。"), message
+    words = set(re.findall(r"[A-Za-z]{2,}", message.replace(SHOWN, "")))
+    assert words <= {"YAML", "Tab"}, message  # the names on the clerk's keyboard and file, not the parser's English
+
+
+CLERKS_WORDS = {  # what a clerk typed → the line and the sentence she reads, from either parser
+    "a Tab for indentation": ("title: 党员先锋岗\n\tunit: 机电学院党委\n", 2,
+                              "用 Tab 键缩进了，YAML 只能用空格缩进；请把这一行开头的 Tab 换成空格，与同一层的上下行对齐"),
+    "a Tab in a nested list": ("milestones:\n  - date: 2025-06-30\n\t  content: 设岗定责\n", 3,
+                               "用 Tab 键缩进了，YAML 只能用空格缩进；请把这一行开头的 Tab 换成空格，与同一层的上下行对齐"),
+    "a colon inside a value": ("title: 党建: 引领\n", 1,
+                               "的值里有冒号加空格“: ”，YAML 会把它当成又一个键；请把整个值用引号括起来，"
+                               "例如 title: \"党建: 引领\""),
+    "a full-width colon": ("title：党员先锋岗\nunit: 机电学院党委\n", 1,
+                           "的冒号是中文冒号“：”；键和值之间要用英文冒号加空格“: ”，写成 title: 党员先锋岗"),
+    "a full-width colon on the last line": ("title: 党员先锋岗\nunit：机电学院党委\n", 2,
+                                            "的冒号是中文冒号“：”；键和值之间要用英文冒号加空格“: ”，写成 unit: 机电学院党委"),
+    "a full-width comma in a broken list": ("roles: [reviewer，judge\nunit: 组织部\n", 1,
+                                            "的 [ 里用了中文逗号“，”；各项之间要用英文逗号“,”分隔"),
+    "an unclosed double quote": ('id: 1\ntitle: "党员先锋岗\nunit: 机电学院党委\nbranch: 第一支部\n', 2,
+                                 "的引号 \" 从这里开始却没有结束；请在这段文字末尾补上同样的引号 \"，或去掉开头的引号"),
+    "an unclosed single quote": ("title: '党员先锋岗\nunit: 机电学院党委\n", 1,
+                                 "的引号 ' 从这里开始却没有结束；请在这段文字末尾补上同样的引号 '，或去掉开头的引号"),
+}
+
+
+@pytest.mark.parametrize("case", CLERKS_WORDS)
+def test_a_clerks_yaml_mistake_is_explained_in_her_words(parse: Read, case: str) -> None:
+    text, line, problem = CLERKS_WORDS[case]
+    assert refusal(parse, text) == f"文件 {SHOWN} 第 {line} 行{problem}。"
 
 
 def test_each_parser_is_the_one_at_work(parse: Read, request: pytest.FixtureRequest) -> None:
-    """libyaml and the Python port word this one differently: proof that the fixture switched the parser."""
-    words = {"libyaml": "in this context", "python": "here"}[request.node.callspec.params["parse"]]
-    assert f"（mapping values are not allowed {words}）" in refusal(parse, "a: b: c\n")
+    """libyaml and the Python port are both used as the fixture says (the sentences above come from each)."""
+    expected = {"libyaml": yaml._yaml.CParser if yaml.__with_libyaml__ else None,
+                "python": yamlio.PurePythonParser}[request.node.callspec.params["parse"]]
+    assert yamlio.PARSER is expected
+
+
+def test_places_name_the_line_of_each_value() -> None:
+    """The lines validation messages quote: a key's line for its value, an item's line for a list item."""
+    text = "a: 1\nb:\n  - x\n  - {c: 2, d: [3, 4]}\ne:\n  f: g\n"
+    assert yamlio.places(text) == {(): 1, ("a",): 1, ("b",): 2, ("b", 0): 3, ("b", 1): 4, ("b", 1, "c"): 4,
+                                   ("b", 1, "d"): 4, ("b", 1, "d", 0): 4, ("b", 1, "d", 1): 4, ("e",): 5,
+                                   ("e", "f"): 6}
 
 
 def test_a_gbk_file_is_refused_with_the_way_out(parse: Read, tmp_path: Path) -> None:

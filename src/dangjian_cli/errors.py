@@ -3,6 +3,7 @@
 EXIT_OK = 0
 EXIT_ERROR = 1  # an expected failure, explained in one Chinese sentence
 EXIT_USAGE = 2  # wrong options or arguments (click's own code)
+EXIT_BUG = 3  # something dj did not expect: a defect of dj, never the user's mistake
 
 
 class DjError(Exception):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from dangjian_cli.errors import DjError
 
@@ -19,6 +19,22 @@ ID_RE = re.compile(ID_PATTERN)
 
 
 CENT = Decimal("0.00")
+# Money as people write it: digits, a point and at most two decimals. 1e3, NaN and Infinity are numbers to
+# Python's Decimal, not amounts to a clerk, and are refused with the way to write them.
+_MONEY_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")  # a minus sign is left to the "at least 0" rule
+MONEY_HINT = "金额请写成普通数字，例如 1000 或 800.50（不能用 1e3 这样的科学计数法，也不能写 NaN、Infinity）"
+
+
+def money_text(text: str) -> str:
+    """The text of an amount, stripped; refused (ValueError, in Chinese) unless written as plain digits."""
+    stripped = text.strip()
+    if not _MONEY_TEXT.fullmatch(stripped):
+        raise ValueError(MONEY_HINT)
+    return stripped
+
+
+def _plain_money(value: Any) -> Any:
+    return money_text(value) if isinstance(value, str) else value
 
 
 def _two_places(value: Decimal) -> Decimal:
@@ -31,6 +47,7 @@ def _two_places(value: Decimal) -> Decimal:
 Money = Annotated[
     Decimal,
     Field(ge=0, allow_inf_nan=False, description="金额，单位：元"),
+    BeforeValidator(_plain_money),
     AfterValidator(_two_places),
 ]
 Points = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
@@ -264,51 +281,11 @@ class SchemaVersioned(BaseModel):
     schema_version: int = SCHEMA_VERSION
 
 
-_ERROR_TEXT = {
-    "missing": "缺少必填项",
-    "extra_forbidden": "是未知字段（可能拼写错误）",
-    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
-    "date_parsing": "应为日期，格式 YYYY-MM-DD",
-    "date_type": "应为日期，格式 YYYY-MM-DD",
-    "decimal_parsing": "应为数字",
-    "decimal_type": "应为数字",
-    "int_parsing": "应为整数",
-    "int_type": "应为整数",
-    "string_type": "应为文字",
-    "list_type": "应为列表（每项以“- ”开头）",
-    "dict_type": "应为“键: 值”形式的表",
-    "model_type": "应为“键: 值”形式的表",
-    "string_pattern_mismatch": "格式不正确",
-    "string_too_short": "不能为空",
-    "too_short": "至少要有一项",
-    "enum": "取值无效",
-    "literal_error": "取值无效",
-    "greater_than_equal": "太小",
-    "greater_than": "太小",
-    "less_than_equal": "太大",
-    "finite_number": "应为有限的数字",
-}
+def explain(error: ValidationError, text: str | None = None) -> list[str]:
+    """Pydantic's errors as Chinese phrases naming the field (and the line of `text`, when given)."""
+    from dangjian_cli.validation import explain as in_chinese
 
-
-def explain(error: ValidationError) -> list[str]:
-    """Pydantic's errors as Chinese phrases naming the field, e.g. “字段 budget.1.amount 应为数字”."""
-    out = []
-    # An unknown key first: a typo of a required field also reports it "missing".
-    errors = sorted(error.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    for e in errors:
-        where = ".".join(str(p) for p in e["loc"])
-        kind = e["type"]
-        if kind == "value_error":
-            text = str(e["ctx"].get("error", e["msg"])) if "ctx" in e else e["msg"]
-        else:
-            text = _ERROR_TEXT.get(kind, e["msg"])
-            ctx = e.get("ctx") or {}
-            if kind in ("enum", "literal_error") and "expected" in ctx:
-                text += f"，应为 {ctx['expected']} 之一"
-            elif kind in ("greater_than_equal", "greater_than", "less_than_equal") and ctx:
-                text += f"（界限 {next(iter(ctx.values()))}）"
-        out.append(f"字段 {where} {text}" if where else text)
-    return out
+    return in_chinese(error, text)
 
 
 R = TypeVar("R", bound=BaseModel)

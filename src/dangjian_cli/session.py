@@ -40,7 +40,14 @@ def parse_person(text: str, config: Config) -> Actor:
     written = name_email(text)
     if written:
         name, email = written
-        return Actor(name, email, config.person(email))
+        person = next((p for p in config.people if p.email.lower() == email.lower()), None)
+        if person is None:
+            raise DjError(f"--as 写的邮箱 {email} 不属于 dj.yaml 的 people 中的任何人；"
+                          f"请核对邮箱，或先在 people 中登记{name}。")
+        if person.name != name.strip():
+            raise DjError(f"--as 写的邮箱 {email} 在 dj.yaml 中属于{person.name}，不是{name}；"
+                          f"请核对 --as 的姓名和邮箱（替{person.name}登记就写 --as \"{person.name} <{email}>\"）。")
+        return Actor(person.name, person.email, person)
     person = config.person(text.strip())
     if person is None:
         raise DjError(f"“{text}”不在 dj.yaml 的 people 中；请写成 --as \"姓名 <邮箱>\"，或先在 people 中登记此人。")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from dangjian_cli import yamlio
+from dangjian_cli import filekinds, yamlio
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import ID_RE, SCHEMA_VERSION, Project, SchemaVersioned, explain
@@ -27,6 +27,9 @@ PROJECTS_DIR = "projects"
 BRANCHES_DIR = "branches"  # 党支部分类定级 (004): branches/<round>/<id>.yaml
 SCHEMAS_DIR = "schemas"
 MODELINE = "# yaml-language-server: $schema="
+# A record, dj.yaml or a file handed in (an application, a score sheet, a closing report) larger than this is
+# not one: a year of a project's steps takes a few dozen KB. Refused before it is read, let alone parsed.
+MAX_FILE_BYTES = 1024 * 1024
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -41,17 +44,44 @@ def display(path: Path, root: Path | None = None) -> str:
     return str(path)
 
 
-def decode(raw: bytes, shown: str) -> str:
-    """UTF-8 text with any BOM removed; anything else is refused with a way out."""
+def decode(raw: bytes, shown: str, limit: int = MAX_FILE_BYTES) -> str:
+    """UTF-8 text with any BOM removed; anything else (Word, Excel, PDF, GBK…) is refused with a way out."""
+    if len(raw) > limit:
+        raise _too_large(shown, len(raw), limit)
+    kind = filekinds.binary_kind(raw)
+    if kind is not None:
+        raise _not_text(shown, kind)
+    if filekinds.utf16(raw):
+        raise DjError(f"文件 {shown} 是 UTF-16 编码（记事本里的“Unicode”）；请用“另存为 → 编码 UTF-8”重新保存后再试。")
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8):]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise DjError(
-            f"文件 {shown} 不是 UTF-8 编码（可能是 Windows 记事本保存的 GBK）；"
-            f"请用“另存为 → 编码 UTF-8”重新保存，或运行 iconv -f GBK -t UTF-8 转换后再试。"
-        ) from None
+        pass
+    try:
+        raw.decode("gbk")
+    except UnicodeDecodeError:
+        raise DjError(f"文件 {shown} 不是 UTF-8 编码的文字；"
+                      f"请在记事本中“另存为 → 编码 UTF-8”重新保存后再试。") from None
+    raise DjError(
+        f"文件 {shown} 不是 UTF-8 编码（可能是 Windows 记事本保存的 GBK）；"
+        f"请用“另存为 → 编码 UTF-8”重新保存，或运行 iconv -f GBK -t UTF-8 转换后再试。"
+    )
+
+
+def _not_text(shown: str, kind: tuple[str, str]) -> DjError:
+    space = " " if kind[0][:1].isascii() else ""
+    return DjError(f"文件 {shown} 是{space}{kind[0]}，不是 dj 能读的文字文件；{kind[1]}。")
+
+
+def _too_large(shown: str, size: int, limit: int) -> DjError:
+    return DjError(f"文件 {shown} 有 {_size(size)}，超过 dj 读取的上限 {_size(limit)}，不像一份记录或申报材料"
+                   f"（可能选错了文件）；请检查文件后再试。")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
 def parse_yaml(text: str, shown: str) -> dict[str, Any]:
@@ -66,18 +96,32 @@ def _load(text: str, shown: str) -> Any:
     try:
         return yamlio.load(text)
     except yamlio.Refused as e:
-        raise DjError(f"文件 {shown} 第 {e.line} 行：{e.problem}；请改成普通的键和值后再试。") from None
+        raise DjError(f"文件 {shown} 第 {e.line} 行：{e.problem}；{e.fix}。") from None
     except yamlio.Malformed as e:
-        where = f"第 {e.line} 行" if e.line is not None else ""
-        raise DjError(f"文件 {shown} {where}不是正确的 YAML（{e.problem}）；请检查缩进和冒号后再试。") from None
+        where = f" 第 {e.line} 行" if e.line is not None else " "
+        raise DjError(f"文件 {shown}{where}{e.problem}。") from None
 
 
-def read_yaml(path: Path, shown: str) -> dict[str, Any]:
+def read_text(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> str:
+    """A text file's content, refused (before reading it) when it is too large to be what dj expects."""
     try:
+        size = path.stat().st_size
+        if size > limit:
+            with path.open("rb") as f:
+                kind = filekinds.binary_kind(f.read(8192))
+            if kind is not None and not kind[0].startswith("zip"):
+                raise _not_text(shown, kind)
+            raise _too_large(shown, size, limit)
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DjError(f"找不到文件 {shown}；请检查路径或编号。") from None
-    return parse_yaml(decode(raw, shown), shown)
+    except IsADirectoryError:
+        raise DjError(f"{shown} 是文件夹，不是文件；请写出文件夹里那个文件的名字。") from None
+    return decode(raw, shown, limit)
+
+
+def read_yaml(path: Path, shown: str, limit: int = MAX_FILE_BYTES) -> dict[str, Any]:
+    return parse_yaml(read_text(path, shown, limit), shown)
 
 
 def check_version(data: dict[str, Any], shown: str) -> None:
@@ -93,12 +137,19 @@ def check_version(data: dict[str, Any], shown: str) -> None:
         )
 
 
-def validate(model: type[M], data: dict[str, Any], shown: str) -> M:
+def validate(model: type[M], data: dict[str, Any], shown: str, text: str | None = None) -> M:
+    """The data as the model, or a refusal naming the file (and, given the `text` it was read from, the line)."""
     check_version(data, shown)
     try:
         return model.model_validate(data)
     except ValidationError as e:
-        raise invalid(shown, explain(e)) from None
+        raise invalid(shown, explain(e, text)) from None
+
+
+def read_valid(model: type[M], path: Path, shown: str) -> M:
+    """A YAML file read, parsed and validated as `model`."""
+    text = read_text(path, shown)
+    return validate(model, parse_yaml(text, shown), shown, text)
 
 
 def invalid(shown: str, problems: list[str]) -> DjError:
@@ -127,7 +178,7 @@ def find_root(start: Path | None = None, override: Path | None = None) -> Path:
 
 def load_config(root: Path) -> Config:
     path = root / CONFIG_FILE
-    return validate(Config, read_yaml(path, CONFIG_FILE), CONFIG_FILE)
+    return read_valid(Config, path, CONFIG_FILE)
 
 
 def project_path(root: Path, project_id: str) -> Path:
@@ -150,23 +201,70 @@ def load_project(root: Path, project_id: str) -> Project:
 def _read_record(model: type[M], root: Path, path: Path, record_id: str, missing: str) -> M:
     """The record at the path its id gives, validated, and holding that id."""
     shown = display(path, root)
+    refuse_links(root, path)
     if not path.is_file():
         raise DjError(missing.format(id=record_id, shown=shown))
-    record = validate(model, read_yaml(path, shown), shown)
+    record = read_valid(model, path, shown)
     if getattr(record, "id", None) != record_id:
         raise DjError(f"文件 {shown} 中的编号是 {getattr(record, 'id', '')}，与文件名不符；请改正 id 或文件名。")
     return record
 
 
 def project_files(root: Path, cycle: str | None = None) -> list[Path]:
-    base = root / PROJECTS_DIR
-    pattern = f"{cycle}/*.yaml" if cycle else "*/*.yaml"
-    return sorted(base.glob(pattern))
+    return _record_files(root, PROJECTS_DIR, cycle)
+
+
+def _record_files(root: Path, folder: str, cycle: str | None) -> list[Path]:
+    """Every <folder>/<cycle>/*.yaml, sorted by folder then name; a symbolic link among them is refused."""
+    base = root / folder
+    if cycle is not None and (not cycle or cycle in (".", "..") or "/" in cycle or "\\" in cycle):
+        raise DjError(f"“{cycle}”不是年度（应形如 2025）；请检查 --cycle。")
+    refuse_links(root, base if cycle is None else base / cycle)
+    cycles = [base / cycle] if cycle is not None else _entries(root, base, dirs=True)
+    return sorted(p for folder_path in cycles for p in _entries(root, folder_path, dirs=False))
+
+
+def _entries(root: Path, folder: Path, dirs: bool) -> list[Path]:
+    """The sub-folders (or the .yaml files) of `folder`; a symbolic link is refused by name."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    out = []
+    for entry in entries:
+        if not dirs and not entry.name.endswith(".yaml"):
+            continue
+        if entry.is_symlink():
+            _refuse_link(root, Path(entry.path))
+        if entry.is_dir() if dirs else entry.is_file():
+            out.append(Path(entry.path))
+    return out
+
+
+def refuse_links(root: Path, path: Path) -> None:
+    """A record's file, or a folder on its way from the repository's root, that is a symbolic link is refused:
+    dj reads and writes only what lies in the repository (a link could point anywhere)."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return
+    for n in range(1, len(parts) + 1):
+        here = root.joinpath(*parts[:n])
+        if here.is_symlink():
+            _refuse_link(root, here)
+
+
+def _refuse_link(root: Path, link: Path) -> None:
+    shown = link.relative_to(root).as_posix()
+    what = "文件夹" if link.is_dir() else "文件"
+    raise DjError(f"{shown} 是符号链接（指向 {os.readlink(link)}），dj 只读写仓库里真实的文件和文件夹；"
+                  f"请把它换成真实的{what}（把内容复制进来）后再试。")
 
 
 def iter_projects(root: Path, cycle: str | None = None) -> Iterator[Project]:
     for path in project_files(root, cycle):
-        yield validate(Project, read_yaml(path, display(path, root)), display(path, root))
+        yield read_valid(Project, path, display(path, root))
 
 
 def read_rows(path: Path) -> list[tuple[str, dict[str, str]]]:
@@ -175,11 +273,7 @@ def read_rows(path: Path) -> list[tuple[str, dict[str, str]]]:
     Each row comes with where it stands in the file (“第 3 行”), for messages.
     """
     shown = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DjError(f"找不到文件 {shown}；请检查路径。") from None
-    text = decode(raw, shown)
+    text = read_text(path, shown)
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))
         return [(f"第 {reader.line_num} 行", {str(k).strip(): (v or "").strip() for k, v in row.items() if k})
@@ -224,14 +318,14 @@ def load_branch(root: Path, branch_id: str) -> Branch:
 
 
 def branch_files(root: Path, round_: str | None = None) -> list[Path]:
-    return sorted((root / BRANCHES_DIR).glob(f"{round_}/*.yaml" if round_ else "*/*.yaml"))
+    return _record_files(root, BRANCHES_DIR, round_ or None)
 
 
 def iter_branches(root: Path, round_: str | None = None) -> list[Branch]:
     """Every branch record of a round (or of all rounds), read and validated."""
     from dangjian_cli.branchmodel import Branch
 
-    return [validate(Branch, read_yaml(p, display(p, root)), display(p, root)) for p in branch_files(root, round_)]
+    return [read_valid(Branch, p, display(p, root)) for p in branch_files(root, round_)]
 
 
 def next_branch_id(root: Path, round_: str, code: str, also_taken: Iterable[str] = ()) -> str:
@@ -245,6 +339,7 @@ def next_branch_id(root: Path, round_: str, code: str, also_taken: Iterable[str]
 def branch_text(root: Path, branch: Branch) -> tuple[Path, str]:
     path = branch_path(root, branch.id)
     shown = display(path, root)
+    refuse_links(root, path)
     old = decode(path.read_bytes(), shown) if path.exists() else None
     return path, render_yaml(record_data(branch), old, modeline(path, root, "branch.schema.json"), shown)
 
@@ -257,10 +352,12 @@ def atomic_write(path: Path, text: str) -> None:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, fsync, then rename over."""
+    """Write through a temporary file in the same folder, fsync, then rename over; the file gets the mode a plain
+    open() would give it (the old file's, or what the umask leaves), not the temporary file's 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -275,6 +372,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mask = os.umask(0o022)  # the only way to read the umask is to set it; set it straight back
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def strip_modeline(text: str) -> str:
@@ -311,6 +417,7 @@ def project_text(root: Path, project: Project, was: Path | None = None) -> tuple
     """Where the record goes and its text, keeping the comments of the file it replaces (or `was`)."""
     path = project_path(root, project.id)
     shown = display(path, root)
+    refuse_links(root, path)
     source = was if was is not None else path
     old = decode(source.read_bytes(), shown) if source.exists() else None
     return path, render_yaml(record_data(project), old, modeline(path, root, "project.schema.json"), shown)

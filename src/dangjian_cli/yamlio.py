@@ -22,11 +22,16 @@ from yaml.parser import Parser
 from yaml.reader import Reader
 from yaml.scanner import Scanner
 
+from dangjian_cli.yamlhelp import GENERIC, Place, diagnose
+from dangjian_cli.yamlhelp import places as _places
+
 if TYPE_CHECKING:
     from ruamel.yaml import YAML
 
 # Deeper than any record or dj.yaml by far; shallow enough that nothing downstream recurses into trouble.
 MAX_DEPTH = 100
+# One value longer than a whole year's reports put together is a paste gone wrong, not a record.
+MAX_TEXT = 100_000
 # Explicit !!str/!!seq/!!map (and the non-specific "!") change nothing when every scalar is text anyway.
 _PLAIN_TAGS = frozenset({
     None,
@@ -53,12 +58,13 @@ class Refused(YamlError):
 
     line: int
 
-    def __init__(self, line: int, problem: str) -> None:
+    def __init__(self, line: int, problem: str, fix: str = "请改成普通的键和值后再试") -> None:
         super().__init__(line, problem)
+        self.fix = fix
 
 
 class Malformed(YamlError):
-    """Not YAML at all; the problem is the parser's own words."""
+    """Not YAML at all; the problem says in Chinese what is wrong at that line and how to put it right."""
 
 
 class CommentLost(Exception):
@@ -100,17 +106,27 @@ def load(text: str, parser: Callable[[str], EventSource] | None = None) -> Any:
             events.dispose()
     except yaml.reader.ReaderError as e:  # no mark: find the character's line ourselves
         if not isinstance(e.character, int):
-            raise Malformed(None, str(e)) from None
+            raise Malformed(None, GENERIC) from None
         found = text.find(chr(e.character))
         line = text.count("\n", 0, found) + 1 if found >= 0 else None
-        raise Malformed(line, f"含有不能出现在 YAML 中的控制字符 U+{e.character:04X}") from None
+        raise Malformed(line, f"含有不能出现在 YAML 中的控制字符 U+{e.character:04X}；"
+                              f"请删去这个字符（常随从网页或 Word 复制的文字混入）") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         if e.problem == _LIBYAML_TOO_DEEP and mark is not None:  # libyaml stops at 1,000 levels of [ or {
             raise _too_deep(mark.line + 1) from None
-        raise Malformed(mark.line + 1 if mark is not None else None, e.problem or str(e)) from None
-    except yaml.YAMLError as e:
-        raise Malformed(None, str(e)) from None
+        raise Malformed(*diagnose(text, e)) from None
+    except yaml.YAMLError:
+        raise Malformed(None, GENERIC) from None
+
+
+def places(text: str) -> dict[Place, int]:
+    """Where each value of a well-formed text stands: its place (keys, 0-based positions) → its 1-based line."""
+    events = PARSER(text)
+    try:
+        return _places(events.get_event)
+    finally:
+        events.dispose()
 
 
 def _build(next_event: Callable[[], Any]) -> Any:
@@ -130,6 +146,9 @@ def _build(next_event: Callable[[], Any]) -> Any:
             if event.tag not in _PLAIN_TAGS:
                 raise _tag(event)
             value = event.value
+            if len(value) > MAX_TEXT:
+                raise Refused(event.start_mark.line + 1, f"一个值超过 {MAX_TEXT} 个字，不像是一份记录里的文字",
+                              "请检查是否误粘贴了整份文件，改短后再试")
             if top.__class__ is dict:
                 if key is _KEY:
                     if value in top:
@@ -166,7 +185,8 @@ def _build(next_event: Callable[[], Any]) -> Any:
             break
     event = next_event()
     if event.__class__ is not StreamEndEvent:
-        raise Malformed(event.start_mark.line + 1, "but found another document")
+        raise Malformed(event.start_mark.line + 1, "开始了第二份内容（“---”或“...”之后）；"
+                                                   "一个文件只能写一份，请删去这一行，或把两份分成两个文件")
     return root
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from typer.core import TyperCommand
 
 from dangjian_cli import __version__
 from dangjian_cli.cli.chinese import ChineseGroup, ChineseTyper, usage_error
-from dangjian_cli.errors import EXIT_ERROR, DjError
+from dangjian_cli.errors import EXIT_BUG, EXIT_ERROR, DjError
 
 # Only typer and the standard library at import time: each command imports what it needs when it runs.
 if TYPE_CHECKING:
@@ -65,25 +66,37 @@ class _Group(ChineseGroup):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise SystemExit(0) from None
         except OSError as e:
+            if os.environ.get("DJ_DEBUG"):
+                raise
             where = f"（{e.filename}）" if e.filename else ""
-            fail(f"读写文件失败{where}：{e.strerror or e}；请检查路径、权限和磁盘空间后再试。")
+            fail(f"读写文件失败{where}：{_OS_ERRORS.get(e.errno or 0, '系统拒绝了这次读写')}；"
+                 f"请检查路径、权限和磁盘空间后再试。")
         except (typer.Exit, typer.Abort):
             raise
         except typer.TyperException as e:
             raise usage_error(e) from None  # a usage error: in Chinese, exit code 2
-        except Exception as e:
+        except Exception:
             if os.environ.get("DJ_DEBUG"):
                 raise
-            fail(f"dj 内部错误（{type(e).__name__}: {e}）；这是 dj 的缺陷，请把这句话和所用命令发给维护者"
-                  f"（设置环境变量 DJ_DEBUG=1 可看到详细信息）。")
+            fail("dj 运行中出了意料之外的错误（这是 dj 自身的缺陷，不是您操作有误）；请把所用的命令和这句话发给维护者，"
+                 "设置环境变量 DJ_DEBUG=1 再运行一次可看到技术细节。", EXIT_BUG)
 
 
-def fail(message: str) -> None:
+# What the system said, as a clerk would say it (errno → words).
+_OS_ERRORS = {
+    errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.ENOSPC: "磁盘空间已满", errno.EROFS: "磁盘是只读的",
+    errno.ENOENT: "文件或文件夹不存在", errno.EISDIR: "这是文件夹，不是文件", errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.EEXIST: "文件已存在", errno.ENAMETOOLONG: "文件名太长", errno.EDQUOT: "磁盘配额已用完",
+    errno.EIO: "磁盘读写出错", errno.EBUSY: "文件正被其他程序占用", errno.ELOOP: "符号链接绕成了圈",
+}
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
     from rich.console import Console
 
     Console(stderr=True, highlight=False).print(f"[bold red]错误：[/]{message}", markup=True,
                                                 soft_wrap=True)
-    raise typer.Exit(EXIT_ERROR)
+    raise typer.Exit(code)
 
 
 app = ChineseTyper(
@@ -129,12 +142,15 @@ def parse_date(text: str) -> dt.date:
 
 
 def parse_money(text: str) -> Decimal:
+    from dangjian_cli.model import money_text
+
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        value = Decimal(money_text(text))
+    except (ValueError, InvalidOperation):
         value = Decimal("NaN")
     if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        raise typer.BadParameter(f"“{text}”不是有效金额，请写成不小于 0、最多两位小数的数字，例如 1000 或 800.50。")
+        raise typer.BadParameter(f"“{text}”不是有效金额，请写成不小于 0、最多两位小数的普通数字，例如 1000 或 800.50"
+                                 f"（不能用 1e3 这样的科学计数法）。")
     return value
 
 
