@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from dangjian_cli import scoring
-from dangjian_cli.config import Competition, Config, Person, Quota, Role, Unit
+from dangjian_cli.config import Awards, Competition, Config, Person, Quota, Role, Unit
 from dangjian_cli.context import Context
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Entry, Project, Status
@@ -101,6 +101,38 @@ def defense(project: Project, ctx: Context, *, judge: Person, points: Mapping[st
 Ranking = tuple[list[Placing], list[Project]]  # everyone's place, and the records whose award changed
 
 
+class Undecided(DjError):
+    """A tie across a prize's boundary that the panel has not ordered: the refusal, and the ranking as it stands.
+
+    `placings` breaks the tie by number only, to show where the tied projects stand; `tied` holds each
+    group the panel must order, and no award is given from it.
+    """
+
+    def __init__(self, message: str, placings: list[Placing], tied: list[list[str]]) -> None:
+        super().__init__(message)
+        self.placings = placings
+        self.tied = tied
+
+
+def _rank(totals: Mapping[str, Decimal], rules: Awards, order: Sequence[str]) -> list[Placing]:
+    """scoring.rank_awards, whose refusal of an unordered tie carries the ranking the panel must decide on."""
+    try:
+        return scoring.rank_awards(totals, rules, order)
+    except DjError as refused:
+        if any(pid not in totals for pid in order):
+            raise
+        rest = sorted((pid for pid in totals if pid not in order), key=lambda pid: (-totals[pid], pid))
+        trial = scoring.rank_awards(totals, rules, [*order, *rest])
+        groups: dict[Decimal, list[Placing]] = {}
+        for pl in trial:
+            groups.setdefault(pl.total, []).append(pl)
+        tied = [[pl.project_id for pl in group] for group in groups.values()
+                if len({pl.award for pl in group}) > 1 and not all(pl.project_id in order for pl in group)]
+        if not tied:
+            raise
+        raise Undecided(refused.message, trial, tied) from None
+
+
 def award(projects: Sequence[Project], ctx: Context, order: Sequence[str] = ()) -> Ranking:
     """评比表彰 (001, 003): rank the cycle's accepted projects; return the ranking and the changed records."""
     if ctx.config.awards is None:
@@ -111,7 +143,7 @@ def award(projects: Sequence[Project], ctx: Context, order: Sequence[str] = ()) 
     for p in accepted:
         begin(p, "award", ctx)
     totals = {p.id: p.result.total for p in accepted if p.result is not None}
-    placings = scoring.rank_awards(totals, ctx.config.awards, order)
+    placings = _rank(totals, ctx.config.awards, order)
     won = {pl.project_id: pl.award for pl in placings}
     changed = []
     for p in accepted:
@@ -138,7 +170,7 @@ def competition_award(projects: Sequence[Project], ctx: Context, order: Sequence
         begin(p, "competition-award", ctx)
         assert p.competition is not None
         totals[p.id] = scoring.trimmed_mean([s.total for s in p.competition.scores], rules.defense.trim_from)
-    placings = scoring.rank_awards(totals, rules.awards, order)
+    placings = _rank(totals, rules.awards, order)
     won = {pl.project_id: pl.award for pl in placings}
     changed = []
     for p in finalists:

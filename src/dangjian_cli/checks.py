@@ -99,6 +99,42 @@ def money_problems(project: Project) -> list[str]:
     return out
 
 
+def _line(text: str, needle: str, after: int = 0) -> int:
+    """The line (from 1) where `needle` first stands at or after line `after`; 0 when it is not found."""
+    lines = text.splitlines()
+    return next((n for n in range(after, len(lines)) if needle in lines[n]), -1) + 1
+
+
+def people_problems(config: Config, text: str) -> list[Problem]:
+    """People dj cannot tell apart, or whose unit matches no unit (回避 and the applicant's reach follow the unit)."""
+    import difflib
+
+    out = []
+    names = [u.name for u in config.units]
+    first_of: dict[str, tuple[int, str]] = {}
+    for n, person in enumerate(config.people, start=1):
+        line = _line(text, person.email) or _line(text, person.name)
+        where = f"第 {line} 行，" if line else ""
+        key = person.email.strip().lower()
+        if key in first_of:
+            other_line, other = first_of[key]
+            out.append(Problem(store.CONFIG_FILE, f"{where}{person.name} 与第 {other_line} 行的 {other} 用同一个邮箱 "
+                                                  f"{person.email}：dj 按邮箱认人，两人的每一步都会记在先写的那位名下；"
+                                                  f"请给每人写自己的邮箱（与其 git 的 user.email 一致）",
+                               field=f"people 第 {n} 项"))
+        else:
+            first_of[key] = (line, person.name)
+        if not person.unit or person.unit in names:
+            continue
+        unit = config.find_unit(person.unit)
+        close = [unit.name] if unit else difflib.get_close_matches(person.unit, names, n=1, cutoff=0.6)
+        if close:
+            out.append(Problem(store.CONFIG_FILE, f"{where}{person.name} 的单位“{person.unit}”不是 units 中的单位名称，"
+                                                  f"是不是“{close[0]}”？回避和申报权限按单位名称比对，写错了就不起作用；"
+                                                  f"请改为 units 中的名称", field=f"people 第 {n} 项 unit"))
+    return out
+
+
 def judging(root: Path, config: Config | None) -> tuple[Judge, str]:
     """What `dj check` finds in one file under this dj.yaml, and the key its findings are kept under."""
     rules = gitstream.blob_id((root / store.CONFIG_FILE).read_bytes()) if config is not None else ""
@@ -128,6 +164,8 @@ def check_repository(root: Path) -> tuple[list[Problem], int]:
     A file already checked under the same dj.yaml is not read again.
     """
     config, problems = _load(root / store.CONFIG_FILE, root, Config)
+    if isinstance(config, Config):
+        problems += people_problems(config, (root / store.CONFIG_FILE).read_text("utf-8", errors="replace"))
     found = index.load(root, *judging(root, config if isinstance(config, Config) else None), problems=True)
     seen: dict[str, str] = {}
     for path, summary in found.files():

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 from dangjian_cli.gradeconfig import Grading
 from dangjian_cli.model import SCHEMA_VERSION, Money, Record
 
+CYCLE_PATTERN = r"^[0-9]{4}$"  # a year: a cycle names a folder, so nothing else may be one
 PRESETS = ("college", "county", "township", "school")
 PRESET_LABELS = {
     "college": "高校党委（001 立项活动实施办法）",
@@ -21,6 +22,15 @@ PRESET_LABELS = {
     "township": "乡镇党委（003 镇村基层组织建设重点项目）",
     "school": "教育系统党委（003 教育系统基层党建重点工作项目）",
 }
+
+
+def find_preset(text: str) -> str | None:
+    """A preset by its key (college) or by how a clerk names the organisation (高校, 县委组织部, 乡镇, 教育系统)."""
+    wanted = text.strip()
+    if wanted in PRESETS:
+        return wanted
+    found = [key for key, label in PRESET_LABELS.items() if wanted and wanted in label.split("（")[0]]
+    return found[0] if len(found) == 1 else None
 
 
 class Role(StrEnum):
@@ -188,7 +198,7 @@ class Competition(Record):
 class Config(Record):
     schema_version: int = Field(default=SCHEMA_VERSION, title="数据格式版本")
     org: str = Field(title="组织名称", description="印在表格上的党组织名称")
-    cycle: str = Field(pattern=r"^[0-9]{4}$", title="当前年度", description="新申报项目归属的年度或学年")
+    cycle: str = Field(pattern=CYCLE_PATTERN, title="当前年度", description="新申报项目归属的年度或学年")
     funding: Funding = Field(title="经费")
     categories: list[str] = Field(min_length=1, title="项目类别", description="立项内容方向")
     types: list[ProjectType] = Field(min_length=1, title="项目类型")
@@ -219,6 +229,10 @@ class Config(Record):
 
     def unit(self, name: str) -> Unit | None:
         return next((u for u in self.units if u.name == name), None)
+
+    def find_unit(self, text: str) -> Unit | None:
+        """A unit by its name or its code (the part of a project's number a clerk types)."""
+        return self.unit(text) or next((u for u in self.units if u.code == text), None)
 
     def project_type(self, name: str) -> ProjectType | None:
         return next((t for t in self.types if t.name == name), None)

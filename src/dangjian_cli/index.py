@@ -26,7 +26,7 @@ from dangjian_cli.gitstream import blob_id
 from dangjian_cli.model import Project
 from dangjian_cli.summary import Summary, summarize
 
-FORMAT = 3  # the layout of the tables and of Summary: change it when either changes
+FORMAT = 4  # the layout of the tables and of Summary: change it when either changes
 _PROJECT_PATH = re.compile(rf"{store.PROJECTS_DIR}/[^/]+/[^/]+\.yaml")
 _PARALLEL_FROM = 2000  # fewer new files than this are read in this process
 
@@ -119,6 +119,28 @@ class Index:
                 raise DjError(str(row[-1]))
             out.append(make(Summary, row[:-1]))
         return out
+
+    def readable(self, cycle: str | None = None) -> tuple[list[Summary], list[tuple[str, str]]]:
+        """The records that can be read (of a cycle folder), and each broken file with what is wrong with it."""
+        out, broken = [], []
+        make = tuple.__new__
+        for row in self.rows:
+            if cycle is not None and str(row[0]).split("/")[1] != cycle:
+                continue
+            if row[-1]:
+                broken.append((str(row[0]), str(row[-1])))
+            else:
+                out.append(make(Summary, row[:-1]))
+        return out, broken
+
+    def cycles(self) -> set[str]:
+        """The cycle folders that hold project files."""
+        return {str(row[0]).split("/")[1] for row in self.rows}
+
+    def units(self) -> set[str]:
+        """The units the readable records name."""
+        unit = Summary._fields.index("unit")
+        return {str(row[unit]) for row in self.rows if not row[-1]}
 
     def files(self) -> Iterator[tuple[str, Summary | None]]:
         """Each file with its summary, or None when it cannot be read."""

@@ -22,12 +22,23 @@ from dangjian_cli.textout import display_width
 
 COLUMNS = ("项目编号", "单位", "支部", "项目名称", "类型", "类别", "状态", "第一责任人", "直接责任人",
            "资助经费（元）", "已支出（元）", "结余（元）", "中期检查", "验收总分", "等次", "表彰")
+CONTEST_COLUMN = "创新项目评比"  # 002's prize, beside 001/003's 表彰
 MONEY_COLUMNS = frozenset({"资助经费（元）", "已支出（元）", "结余（元）"})
 
 
-def ledger_row(p: Summary) -> tuple[Any, ...]:
-    return (p.id, p.unit, p.branch, p.title, p.type, p.category, p.status.label, p.first, p.direct,
-            p.granted, p.spent, p.balance, p.mid_check, p.total, p.grade, p.award)
+def with_contest(projects: Sequence[Summary], config: Config) -> bool:
+    """Whether the ledger has the competition's column: dj.yaml holds a competition, or a record a prize of one."""
+    return config.competition is not None or any(p.contest_award for p in projects)
+
+
+def columns(contest: bool) -> tuple[str, ...]:
+    return (*COLUMNS, CONTEST_COLUMN) if contest else COLUMNS
+
+
+def ledger_row(p: Summary, contest: bool = False) -> tuple[Any, ...]:
+    row = (p.id, p.unit, p.branch, p.title, p.type, p.category, p.status.label, p.first, p.direct,
+           p.granted, p.spent, p.balance, p.mid_check, p.total, p.grade, p.award)
+    return (*row, p.contest_award) if contest else row
 
 
 @dataclass(frozen=True)
@@ -76,13 +87,14 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def write_csv(projects: Sequence[Summary], out: Path) -> Path:
+def write_csv(projects: Sequence[Summary], out: Path, config: Config) -> Path:
     """UTF-8 with a BOM, so Excel and WPS open the Chinese correctly on a double-click."""
+    contest = with_contest(projects, config)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns(contest))
     for p in projects:
-        writer.writerow([_text(v) for v in ledger_row(p)])
+        writer.writerow([_text(v) for v in ledger_row(p, contest)])
     store.atomic_write_bytes(out, buffer.getvalue().encode("utf-8-sig"))
     return out
 
@@ -102,11 +114,12 @@ def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
     sheet = book.active
     assert sheet is not None
     sheet.title = "台账"
-    sheet.append(list(COLUMNS))
+    contest = with_contest(projects, config)
+    sheet.append(list(columns(contest)))
     for p in projects:
-        sheet.append(list(ledger_row(p)))
+        sheet.append(list(ledger_row(p, contest)))
     money_format = "#,##0.00"
-    for index, name in enumerate(COLUMNS, start=1):
+    for index, name in enumerate(columns(contest), start=1):
         cells = [row[index - 1] for row in sheet.iter_rows()]
         widest = max(display_width(_text(c.value)) for c in cells)
         sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, 60)
@@ -135,10 +148,10 @@ def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
     if grading:  # the tables one under another, each under its heading; a column as wide as its widest cell
         graded = book.create_sheet("分类定级")
         widths: dict[int, int] = {}
-        for heading, columns, lines in grading:
+        for heading, names, lines in grading:
             graded.append([heading])
             graded.cell(graded.max_row, 1).font = Font(bold=True, size=12)
-            for line in (columns, *lines):
+            for line in (names, *lines):
                 graded.append([int(v) if v.isdigit() else v for v in line])  # counts as numbers, for sums
                 for index, value in enumerate(line, start=1):
                     widths[index] = max(widths.get(index, 4), display_width(value))
@@ -161,7 +174,14 @@ def write_docx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
 
     from dangjian_cli import render
 
-    rows = [[_text(v) for v in ledger_row(p)] for p in projects]
+    rows = [[_text(v) for v in ledger_row(p, contest=True)] for p in projects]
+    if with_contest(projects, config):
+        # the shipped template (and a clerk's copy of it) has one 表彰 column: the competition's prize joins it
+        name = config.competition.name if config.competition else CONTEST_COLUMN
+        for row, p in zip(rows, projects, strict=True):
+            if p.contest_award:
+                prize = p.contest_award if p.contest_award == name else f"{name}{p.contest_award}"
+                row[15] = "；".join(filter(None, (row[15], prize)))
     stats = [(heading, label, _text(value)) for heading, items in statistics(projects, config).tables()
              for label, value in items] + list(grading)
     values = render.clean({"org": config.org, "cycle": cycle, "rows": rows, "stats": stats, "id": f"{cycle} 年度台账",

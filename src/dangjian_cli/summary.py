@@ -39,6 +39,7 @@ class Summary(NamedTuple):
     total_text: str | None
     grade: str
     award: str
+    contest_award: str  # the innovation competition's prize (002), '' when none
     last_step_text: str | None  # the latest step's date, which dates a ledger printed from it
     oid: str  # the git blob the summary was read from
 
@@ -88,7 +89,8 @@ def summarize(path: str, project: Project, oid: str) -> Summary:
         str(project.granted), str(project.spent), text(result.retained if result else None), _mid_check(project),
         any(m.stage == project.stage for m in project.mid_checks), text(rect.deadline if rect else None),
         rect.issues if rect else "", project.competition is not None, text(result.total if result else None),
-        result.grade if result else "", result.award if result else "", text(last_step_date(project)), oid,
+        result.grade if result else "", result.award if result else "",
+        project.competition.award if project.competition else "", text(last_step_date(project)), oid,
     )
 
 

@@ -21,24 +21,24 @@ UnitOpt = Annotated[str | None, typer.Option(help="只汇总一个二级党组�
 
 def _unit(config: Config, unit: str | None) -> str | None:
     """The unit's name in dj.yaml, from its name or code."""
-    if unit is None:
-        return None
-    found = next((u.name for u in config.units if unit in (u.name, u.code)), None)
-    if found is None:
-        names = "、".join(f"{u.name}（{u.code}）" for u in config.units)
-        raise DjError(f"单位“{unit}”不在 dj.yaml 的 units 中；请用 --unit 填写名称或代码之一：{names}。")
-    return found
+    from dangjian_cli import filters
+
+    return filters.unit_name(config, unit)
 
 
 def _round(root: Path, config: Config, round_: str | None) -> tuple[str, list[Branch]]:
     """The round's records; a round with none cannot be summed up."""
-    from dangjian_cli import store
+    from dangjian_cli import filters, store
+    from dangjian_cli.cli.readable import usage
     from dangjian_cli.grading import rules
 
-    wanted = round_ or rules(config).round
+    with usage():
+        wanted = filters.year(round_, "--round", "定级年度") if round_ is not None else rules(config).round
     branches = store.iter_branches(root, wanted)
     if not branches:
-        raise DjError(f"{wanted} 年度还没有党支部定级记录，无从汇总；请先调查摸底（dj branch survey），"
+        rounds = sorted(p.name for p in (root / store.BRANCHES_DIR).glob("*") if p.is_dir() and any(p.glob("*.yaml")))
+        have = f"已有记录的年度：{'、'.join(rounds)}" if rounds else "仓库中还没有任何党支部定级记录"
+        raise DjError(f"{wanted} 年度还没有党支部定级记录，无从汇总；{have}。请先调查摸底（dj branch survey），"
                       f"或用 --round 指定有记录的年度。")
     return wanted, branches
 
@@ -54,8 +54,9 @@ def render_(
     rectifications: Annotated[bool, typer.Option("--rectifications", help="附表5 整改汇总表")] = False,
     unit: UnitOpt = None,
     form: Annotated[str | None, typer.Option(
-        help="只生成一种表格：grading_branch（附表3）、grading_rubric（评分表）、grading_rectification（整改）"
-    )] = None,
+        help="只生成一种表格：调查摸底与分类定级表（附表3）、分类定级评分表、整改汇总表"
+             "（也可写代码，如 grading_branch）",
+        metavar="表格")] = None,
     round_: RoundOpt = None,
     out: Annotated[Path | None, typer.Option(help="输出目录（默认 out/）")] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转成 PDF")] = False,
@@ -70,7 +71,8 @@ def render_(
     例：dj branch render --rubrics
     例：dj branch render --summary --rectifications --pdf
     """
-    from dangjian_cli import gradingforms, render, store
+    from dangjian_cli import filters, gradingforms, render, store
+    from dangjian_cli.cli.readable import usage
 
     if branch_id is not None and all_:
         raise typer.BadParameter("请写一个党支部定级编号，或用 --all 生成全部党支部的表格，二者选一。",
@@ -78,9 +80,8 @@ def render_(
     if branch_id is None and not (all_ or rubrics or summary or rectifications):
         raise typer.BadParameter("请写一个党支部定级编号，或用 --all、--rubrics、--summary、--rectifications 说明"
                                  "要生成哪些表格。", param_hint="ID")
-    if form is not None and form not in gradingforms.BRANCH_FORMS:
-        names = "、".join(f"{k}（{v}）" for k, v in gradingforms.BRANCH_FORMS.items())
-        raise typer.BadParameter(f"没有“{form}”这种表格；可选：{names}。", param_hint="--form")
+    with usage():
+        form = filters.form(form, gradingforms.BRANCH_FORMS)
     root = root_of(ctx, repo)
     config = store.load_config(root)
     name = _unit(config, unit)

@@ -14,10 +14,10 @@ from dangjian_cli.cli.base import (
     RepoOpt,
     app,
     done,
-    rich_console,
     say,
     session_of,
 )
+from dangjian_cli.errors import DjError
 
 
 @app.command()
@@ -63,39 +63,75 @@ def shortlist(ctx: typer.Context, project_ids: Annotated[list[str], typer.Argume
         done(session, outcome, "已入围答辩")
 
 
-def _placings_table(title: str, placings: list[Any]) -> Any:
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in ("名次", "编号", "总分", "奖项"):
-        table.add_column(column, no_wrap=True)
+def _placings_rows(placings: list[Any], titles: dict[str, str], tied: list[list[str]]) -> list[tuple[str, ...]]:
+    """The ranking as rows: a tie is marked, and a prize the panel has still to give reads 待议定."""
+    undecided = {pid: group for group in tied for pid in group}
+    same: dict[object, int] = {}
     for pl in placings:
-        table.add_row(str(pl.rank), pl.project_id, str(pl.total), pl.award or "—")
-    return table
+        same[pl.total] = same.get(pl.total, 0) + 1
+    rows: list[tuple[str, ...]] = []
+    for pl in placings:
+        group = undecided.get(pl.project_id)
+        if group is not None:
+            prizes = "或".join(dict.fromkeys(p.award or "不获奖" for p in placings if p.project_id in group))
+            prize = f"待议定（{prizes}）"
+        else:
+            prize = pl.award or "—"
+        mark = "同分" if same[pl.total] > 1 else ""
+        rows.append((str(pl.rank), pl.project_id, str(pl.total), prize, mark, titles.get(pl.project_id, "")))
+    return rows
 
 
 @app.command()
 def award(
     ctx: typer.Context,
-    cycle: Annotated[str | None, typer.Option(help="年度（默认 dj.yaml 的 cycle）")] = None,
-    order: Annotated[str, typer.Option(help="评审组议定的同分项目先后：编号,编号,…")] = "",
+    cycle: Annotated[str | None, typer.Option(help="年度（默认 dj.yaml 的 cycle）", metavar="年度")] = None,
+    order: Annotated[str, typer.Option(help="评审组议定的同分项目先后：编号,编号,…（逗号或顿号分隔）",
+                                       metavar="编号,编号")] = "",
     competition: Annotated[bool, typer.Option("--competition", help="评选创新项目奖（按答辩得分）")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示排名，不写入")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示排名（同分待议定的也显示），不写入")] = False,
     on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
 ) -> None:
     """评比表彰：按总分排名，依次填满各奖项名额，写入获奖项目（一次提交）；同分跨名额界线时须用 --order 议定。
 
+    排名列出每个项目的名称；同分的标“同分”，跨过名额界线而未议定的奖项标“待议定”，并说明评审组须议定什么。
+    本年度有项目文件读不出时不评比，先改正它（dj check 列出全部问题）。
+
     例：dj award --dry-run
     例：dj award --order 2025-机电-001,2025-外语-001
     """
-    from dangjian_cli import actions, store
+    import re
+
+    from dangjian_cli import actions, checks, filters, store
+    from dangjian_cli.awards import Undecided
+    from dangjian_cli.cli.readable import usage
+    from dangjian_cli.textout import print_table
 
     session = session_of(ctx, repo, as_, no_commit)
-    ids = [i.strip() for i in order.split(",") if i.strip()]
-    placings, outcomes = actions.award(session, cycle=cycle, order=ids, competition=competition,
-                                       dry_run=dry_run, on=on)
+    found = checks.repository_index(session.root, session.config)
+    with usage():
+        year = filters.cycle(cycle, found.cycles(), session.config.cycle) or session.config.cycle
+    readable, broken = found.readable(year)
+    if broken:
+        files = "、".join(path for path, _ in broken)
+        raise DjError(f"{year} 年度有 {len(broken)} 个项目文件读不出（{files}：{broken[0][1].rstrip('。')}），"
+                      f"缺了它排名就不完整，评比表彰不做任何决定；请先改正（运行 dj check 查看全部问题），"
+                      f"再运行 dj award。")
+    titles = {s.id: s.title for s in readable}
+    ids = [i.strip() for i in re.split(r"[,，、;；\s]+", order) if i.strip()]
     name = session.config.competition.name if competition and session.config.competition else "评比表彰"
-    rich_console().print(_placings_table(f"{name}排名（{cycle or session.config.cycle} 年度）", placings))
+    heading = f"{name}排名（{year} 年度）"
+    columns = ("名次", "编号", "总分", "奖项", "备注", "项目名称")
+    try:
+        placings, outcomes = actions.award(session, cycle=year, order=ids, competition=competition,
+                                           dry_run=dry_run, on=on)
+    except Undecided as tie:
+        print_table(heading, columns, _placings_rows(tie.placings, titles, tie.tied))
+        if not dry_run:
+            raise
+        say(f"试排名，未写入任何文件。评审组须议定：{tie.message}")
+        return
+    print_table(heading, columns, _placings_rows(placings, titles, []))
     if dry_run:
         say("试排名，未写入任何文件。")
         return
@@ -103,5 +139,5 @@ def award(
         say("获奖结果与记录一致，无需修改。")
     for outcome in outcomes:
         done(session, outcome, "已写入奖项")
-    listing = actions.award_list(session, placings, cycle=cycle, competition=competition, on=on)
+    listing = actions.award_list(session, placings, cycle=year, competition=competition, on=on)
     say(f"表彰名单：{store.display(listing, session.root)}")

@@ -32,86 +32,121 @@ def due(
     ctx: typer.Context,
     today: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="日期",
                                                   help="以哪一天为“今天”（默认今天）")] = None,
-    unit: Annotated[str | None, typer.Option(help="只看某个单位（名称或代码）")] = None,
+    unit: Annotated[str | None, typer.Option(help="只看某个单位：单位代码或名称，如 机电", metavar="单位")] = None,
     as_json: JsonOpt = False, repo: RepoOpt = None,
 ) -> None:
     """列出已逾期和 30 天内到期的事项（按项目和单位），依据 dj.yaml 的 calendar 和整改期限。
+
+    有文件读不出时跳过它并提示，其余照常列出，退出码为 1。
 
     例：dj due --today 2026-03-01 --unit 机电
     """
     import json
 
-    from dangjian_cli import checks, store
+    from dangjian_cli import checks, filters, store
+    from dangjian_cli.cli import readable
     from dangjian_cli.due import due as due_items
 
     root = root_of(ctx, repo)
     config = store.load_config(root)
     day = today or dt.date.today()
-    name = next((u.name for u in config.units if unit in (u.name, u.code)), unit) if unit else None
+    found = checks.repository_index(root, config)
+    name = filters.unit_name(config, unit, seen=found.units())
+    projects, broken = readable.projects(found)
     # 党支部分类定级 (004): rectification deadlines and the round's calendar, beside the projects'
-    branches = store.iter_branches(root) if config.grading and (root / store.BRANCHES_DIR).is_dir() else []
-    items = due_items(checks.repository_index(root, config).summaries(), config, day, name, branches)
+    branches, broken_branches = readable.branches(root, config, None)
+    items = due_items(projects, config, day, name, branches)
     if as_json:
         say(json.dumps([{"date": str(i.date), "days_left": i.days_left(day), "unit": i.unit,
                           "project": i.project, "task": i.task} for i in items], ensure_ascii=False, indent=2))
-        return
-    if not items:
+    elif not items:
         say(f"截至 {day}，没有逾期事项，30 天内也没有到期事项。")
-        return
-    from dangjian_cli.textout import print_table
+    else:
+        from dangjian_cli.textout import print_table
 
-    def state(left: int) -> str:
-        return f"已逾期 {-left} 天" if left < 0 else ("今天到期" if left == 0 else f"还有 {left} 天")
+        def state(left: int) -> str:
+            return f"已逾期 {-left} 天" if left < 0 else ("今天到期" if left == 0 else f"还有 {left} 天")
 
-    rows = [(str(i.date), state(i.days_left(day)), i.unit or "—", i.project or "—", i.task) for i in items]
-    print_table(f"到期事项（{day}）", ("期限", "情况", "单位", "项目/党支部" if branches else "项目", "事项"), rows,
-                style=lambda row: "red" if row[1].startswith("已逾期") else None)
-
-
-RoundOpt = Annotated[str | None, typer.Option("--round", help="党支部定级年度（默认 dj.yaml 的 grading.round）")]
+        rows = [(str(i.date), state(i.days_left(day)), i.unit or "—", i.project or "—", i.task) for i in items]
+        print_table(f"到期事项（{day}）", ("期限", "情况", "单位", "项目/党支部" if branches else "项目", "事项"),
+                    rows, style=lambda row: "red" if row[1].startswith("已逾期") else None)
+    readable.finish(broken + broken_branches)
 
 
-def _round_branches(root: Path, config: Config, round_: str | None) -> list[Branch]:
-    """The round's branch records (004); none when the repository grades no branches."""
-    from dangjian_cli import store
+RoundOpt = Annotated[str | None, typer.Option("--round", metavar="年度",
+                                              help="党支部定级年度（默认 dj.yaml 的 grading.round）")]
 
-    if config.grading is None or not (root / store.BRANCHES_DIR).is_dir():
-        return []
-    return store.iter_branches(root, round_ or config.grading.round)
+
+def _round(root: Path, config: Config, round_: str | None) -> str | None:
+    """The grading round asked for, checked against the rounds the repository holds."""
+    from dangjian_cli import filters, store
+
+    if round_ is None or config.grading is None:
+        if round_ is not None:
+            raise DjError(f"dj.yaml 中没有 grading（党支部分类定级）配置，--round {round_} 无从查起；"
+                          f"不统计分类定级时请去掉 --round。")
+        return None
+    rounds = [p.name for p in (root / store.BRANCHES_DIR).glob("*") if p.is_dir()]
+    from dangjian_cli.cli.readable import usage
+
+    with usage():
+        return filters.cycle(round_, rounds, config.grading.round, option="--round", what="定级年度",
+                             records="党支部定级记录")
+
+
+def _round_branches(root: Path, config: Config, round_: str | None) -> tuple[list[Branch], list[tuple[str, str]]]:
+    """The round's branch records (004), broken ones warned about; none when the repository grades no branches."""
+    from dangjian_cli.cli import readable
+
+    wanted = _round(root, config, round_)
+    if config.grading is None:
+        return [], []
+    return readable.branches(root, config, wanted or config.grading.round)
 
 
 @app.command()
 def report(
     ctx: typer.Context,
-    cycle: Annotated[str | None, typer.Option(help="年度（默认 dj.yaml 的 cycle）")] = None,
-    format_: Annotated[str, typer.Option("--format", help="xlsx、docx 或 csv")] = "xlsx",
-    out: Annotated[Path | None, typer.Option(help="输出文件（默认 out/台账-年度.格式）")] = None,
+    cycle: Annotated[str | None, typer.Option(help="年度（默认 dj.yaml 的 cycle）", metavar="年度")] = None,
+    out: Annotated[Path | None, typer.Option(
+        metavar="文件",
+        help="输出文件，格式按扩展名：.xlsx（Excel）、.docx（Word）、.csv（默认 out/台账-年度.xlsx）")] = None,
+    format_: Annotated[str | None, typer.Option("--format", metavar="格式",
+                                                help="不写 --out 时的格式：xlsx、docx 或 csv")] = None,
     round_: RoundOpt = None, repo: RepoOpt = None,
 ) -> None:
     """生成项目台账（每个项目一行）和统计表。
 
-    有党支部定级记录时，xlsx 多一张“分类定级”工作表，docx 的统计表多出分类定级各项（csv 只有台账）。
+    格式按 --out 的扩展名：.xlsx（Excel）、.docx（Word）或 .csv。台账有创新项目评比一栏（dj.yaml 有 competition 或项目参评过时）。有党支部定级记录时，xlsx 多一张
+    “分类定级”工作表，docx 的统计表多出分类定级各项（csv 只有台账）。有文件读不出时跳过它并提示，退出码为 1。
 
-    例：dj report --format xlsx --out 2025年度台账.xlsx
+    例：dj report --out 2025年度台账.xlsx
+    例：dj report --cycle 2025 --out 台账.docx
     """
-    from dangjian_cli import checks, store
+    from dangjian_cli import checks, filters, store
     from dangjian_cli import report as ledger
+    from dangjian_cli.cli import readable
 
-    if format_ not in ("xlsx", "docx", "csv"):
-        raise typer.BadParameter("只能是 xlsx、docx 或 csv。", param_hint="--format")
-    root = root_of(ctx, repo)
-    config = store.load_config(root)
-    year = cycle or config.cycle
-    projects = checks.repository_index(root, config).summaries(year)
-    branches = _round_branches(root, config, round_) if format_ != "csv" else []
+    with readable.usage():
+        format_ = filters.ledger_format(out, format_)
+        root = root_of(ctx, repo)
+        config = store.load_config(root)
+        found = checks.repository_index(root, config)
+        year = filters.cycle(cycle, found.cycles(), config.cycle) or config.cycle
+    projects, broken = readable.projects(found, year)
+    branches, broken_branches = _round_branches(root, config, round_) if format_ != "csv" else ([], [])
     grading = []
     if branches:
         from dangjian_cli import gradingstats
 
         grading = gradingstats.tables(branches, config)
     target = out or root / "out" / f"台账-{year}.{format_}"
+    if target.is_dir():
+        target = target / f"台账-{year}.{format_}"  # a folder: the ledger goes in it under its usual name
+    elif not target.suffix:
+        target = target.with_name(f"{target.name}.{format_}")
     if format_ == "csv":
-        ledger.write_csv(projects, target)
+        ledger.write_csv(projects, target, config)
     elif format_ == "xlsx":
         ledger.write_xlsx(projects, config, year, target, grading=grading)
     else:
@@ -119,25 +154,36 @@ def report(
 
         ledger.write_docx(projects, config, year, target, root, grading=[row for t in grading for row in flat(t)])
     graded = f"，{len(branches)} 个党支部定级记录" if branches else ""
-    say(f"已生成台账（{len(projects)} 个项目{graded}）：{target}")
+    broken += broken_branches
+    skipped = f"；跳过 {len(broken)} 个读不出的文件，见上面的警告" if broken else ""
+    say(f"已生成台账（{len(projects)} 个项目{graded}{skipped}）：{target}")
+    readable.finish(broken)
 
 
 @app.command()
-def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="年度（默认全部）")] = None,
+def stats(ctx: typer.Context,
+          cycle: Annotated[str | None, typer.Option(help="年度（默认全部）", metavar="年度")] = None,
           round_: RoundOpt = None, as_json: JsonOpt = False, repo: RepoOpt = None) -> None:
     """按状态、单位、类别、类型统计项目数，并汇总经费；有党支部定级记录时还统计分类定级。
 
     分类定级：各单位各等级的个数、A 级比例与上限、与上一年度相比升降的党支部、未完成的整改。
+    有文件读不出时跳过它并提示，其余照常统计，退出码为 1。
 
     例：dj stats --cycle 2025
     """
-    from dangjian_cli import checks, store
+    from dangjian_cli import checks, filters, store
+    from dangjian_cli.cli import readable
     from dangjian_cli.report import statistics
 
     root = root_of(ctx, repo)
     config = store.load_config(root)
-    tables = statistics(checks.repository_index(root, config).summaries(cycle), config).tables()
-    branches = _round_branches(root, config, round_)
+    found = checks.repository_index(root, config)
+    with readable.usage():
+        year = filters.cycle(cycle, found.cycles(), config.cycle)
+    projects, broken = readable.projects(found, year)
+    tables = statistics(projects, config).tables()
+    branches, broken_branches = _round_branches(root, config, round_)
+    broken += broken_branches
     if as_json:
         import json
 
@@ -148,6 +194,7 @@ def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="�
 
             data["grading"] = gradingstats.as_json(branches, config)
         say(json.dumps(data, ensure_ascii=False, indent=2))
+        readable.finish(broken)
         return
     from dangjian_cli.textout import print_table
 
@@ -159,45 +206,57 @@ def stats(ctx: typer.Context, cycle: Annotated[str | None, typer.Option(help="�
 
         for heading, names, grading_rows in gradingstats.tables(branches, config):
             print_table(heading, names, grading_rows)
+    readable.finish(broken)
+
+
+FORM_HELP = ("只生成一种表格：申报表、立项通知、中期检查表、整改通知书、结题报告、验收评审表、验收报告"
+             "（也可写代码，如 review）")
 
 
 @app.command()
 def render(
     ctx: typer.Context,
     project_id: Annotated[str | None, typer.Argument(help="项目编号；用 --all 时不填", metavar="编号")] = None,
-    form: Annotated[str | None, typer.Option(help="只生成一种表格，如 application（申报表）")] = None,
+    form: Annotated[str | None, typer.Option(help=FORM_HELP, metavar="表格")] = None,
     all_: Annotated[bool, typer.Option("--all", help="所有项目的所有表格")] = False,
-    out: Annotated[Path | None, typer.Option(help="输出目录（默认 out/）")] = None,
+    out: Annotated[Path | None, typer.Option(help="输出目录（默认 out/）", metavar="目录")] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="同时用 LibreOffice 转成 PDF")] = False,
     repo: RepoOpt = None,
 ) -> None:
     """生成 Word 表格（申报表、立项通知、中期检查表、整改通知书、结题报告、验收评审表、验收报告）。
 
+    用 --all 时，读不出的项目文件跳过并提示，其余照常生成，退出码为 1。
+
     例：dj render 2025-机电-003
-    例：dj render 2025-机电-003 --form review --pdf
+    例：dj render 2025-机电-003 --form 验收评审表 --pdf
     例：dj render --all --out 表格
     """
+    from dangjian_cli import checks, filters, store
     from dangjian_cli import render as forms
-    from dangjian_cli import store
+    from dangjian_cli.cli import readable
 
     if all_ == (project_id is not None):
-        raise typer.BadParameter("请写一个项目编号，或用 --all 生成全部项目的表格，二者选一。", param_hint="ID / --all")
-    if form is not None and form not in forms.FORMS:
-        names = "、".join(f"{k}（{v}）" for k, v in forms.FORMS.items())
-        raise typer.BadParameter(f"没有“{form}”这种表格；可选：{names}。", param_hint="--form")
+        raise typer.BadParameter("请写一个项目编号，或用 --all 生成全部项目的表格，二者选一。",
+                                 param_hint="编号 / --all")
+    with readable.usage():
+        wanted_form = filters.form(form, forms.FORMS)
     root = root_of(ctx, repo)
     config = store.load_config(root)
     target = out or root / forms.OUT_DIR
+    broken: readable.Broken = []
     if project_id is not None:
         project = store.load_project(root, project_id)
         blob = forms.record_blob(root, project_id)
-        wanted = [form] if form else forms.available(project)
+        wanted = [wanted_form] if wanted_form else forms.available(project)
         paths = [forms.render(project, config, f, target / project_id, root=root, blob=blob) for f in wanted]
     else:
-        projects = list(store.iter_projects(root))
+        found = checks.repository_index(root, config)
+        summaries, broken = readable.projects(found)
+        projects = [found.record(s) for s in summaries]
         paths = with_progress(sum(len(forms.available(p)) for p in projects), lambda advance: forms.render_many(
-            root, config, projects, target, [form] if form else None, progress=advance))
+            root, config, projects, target, [wanted_form] if wanted_form else None, progress=advance))
     made(paths, target / "pdf" if pdf else None)
+    readable.finish(broken)
 
 
 @app.command("verify-form")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -19,56 +19,53 @@ from dangjian_cli.cli.base import (
     say,
 )
 
-if TYPE_CHECKING:
-    from dangjian_cli.model import Status
-
 # --- reading -------------------------------------------------------------------------
 
-
-def _status(text: str | None) -> Status | None:
-    from dangjian_cli.model import STATUS_LABELS
-
-    if text is None:
-        return None
-    for status, label in STATUS_LABELS.items():
-        if text in (status.value, label) or label.startswith(text):
-            return status
-    names = "、".join(f"{s.value}（{label}）" for s, label in STATUS_LABELS.items())
-    raise typer.BadParameter(f"没有“{text}”这个状态；可选：{names}。", param_hint="--status")
+STATUS_HELP = ("按状态筛选：草稿、已申报、已立项、未立项、整改中、已通过中期检查、已结题、已验收、验收未通过、已终止"
+               "（也可写代码，如 approved）")
 
 
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    status: Annotated[str | None, typer.Option(help="按状态筛选，如 approved 或 已立项")] = None,
-    unit: Annotated[str | None, typer.Option(help="按单位名称或代码筛选")] = None,
-    cycle: Annotated[str | None, typer.Option(help="按年度筛选")] = None,
-    type_: Annotated[str | None, typer.Option("--type", help="按项目类型筛选")] = None,
-    category: Annotated[str | None, typer.Option(help="按项目类别筛选")] = None,
+    status: Annotated[str | None, typer.Option(help=STATUS_HELP, metavar="状态")] = None,
+    unit: Annotated[str | None, typer.Option(help="按单位筛选：单位代码或名称，如 机电", metavar="单位")] = None,
+    cycle: Annotated[str | None, typer.Option(help="按年度筛选，如 2025", metavar="年度")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="按项目类型筛选，如 创新探索型（dj.yaml 的 types）",
+                                              metavar="类型")] = None,
+    category: Annotated[str | None, typer.Option(help="按项目类别筛选（dj.yaml 的 categories）",
+                                                 metavar="类别")] = None,
     as_json: JsonOpt = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="以 CSV 输出（可用 Excel 打开）")] = False,
     repo: RepoOpt = None,
 ) -> None:
     """列出项目。
 
+    筛选的值不在 dj.yaml 或仓库中时，dj 说明可选的值，而不是列出一张空表；有文件读不出时跳过它并提示，退出码为 1。
+
     例：dj list --status 已立项 --unit 机电
     """
     import json
 
-    from dangjian_cli import checks, store
+    from dangjian_cli import checks, filters, store
+    from dangjian_cli.cli import readable
     from dangjian_cli.model import STATUS_LABELS
 
     root = root_of(ctx, repo)
-    wanted = _status(status)
-    config = store.load_config(root)
-    unit_names = {u.name for u in config.units if unit in (u.name, u.code)} if unit else set()
-    found = checks.repository_index(root, config)
+    with readable.usage():
+        wanted = filters.status(status)
+        config = store.load_config(root)
+        kind, topic = filters.project_type(config, type_), filters.category(config, category)
+        found = checks.repository_index(root, config)
+        unit_name = filters.unit_name(config, unit, seen=found.units())
+        year = filters.cycle(cycle, found.cycles(), config.cycle)
+    summaries, broken = readable.projects(found, year)
     rows = [
-        p for p in found.summaries(cycle)
+        p for p in summaries
         if (wanted is None or p.status_value == wanted.value)
-        and (not unit or p.unit in unit_names or p.unit == unit)
-        and (type_ is None or p.type == type_)
-        and (category is None or p.category == category)
+        and (unit_name is None or p.unit == unit_name)
+        and (kind is None or p.type == kind)
+        and (topic is None or p.category == topic)
     ]
     if as_json:
         # the whole record of each, read from its file and printed as it is read
@@ -78,6 +75,7 @@ def list_(
             text = json.dumps(record_json(found.record(p)), ensure_ascii=False, indent=2)
             out.write(("," if n else "") + "\n  " + text.replace("\n", "\n  "))
         out.write("\n]\n" if rows else "]\n")
+        readable.finish(broken)
         return
     columns = ("编号", "单位", "类别", "类型", "状态", "项目名称")  # free text last: the others line up
     labels = {s.value: label for s, label in STATUS_LABELS.items()}
@@ -88,11 +86,13 @@ def list_(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(cells)
+        readable.finish(broken)
         return
     from dangjian_cli.textout import print_table
 
     # no_wrap: an id cut in two cannot be copied
     print_table(f"{config.org} 党建项目（{len(rows)} 个）", columns, cells, no_wrap=[0])
+    readable.finish(broken)
 
 
 @app.command()
