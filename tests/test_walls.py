@@ -7,6 +7,7 @@ Each story drives the real CLI on a real git repository, as a clerk would, and c
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -337,3 +338,38 @@ def test_a_correction_cannot_close_a_project_before_its_time(repo: Path, dj: Dj)
     assert r.exit_code == 1 and "至少要实施 12 个月" in r.stderr and "2026-05-20" in r.stderr
     ok(dj, "correct", P, "--date", "2026-05-25", "--reason", "漏写日期")
     assert "date: 2026-05-25" in record(repo)
+
+
+@pytest.fixture
+def college(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data repository that grades branches (seed 004), the clerk at the keyboard."""
+    path = tmp_path / "college"
+    path.mkdir()
+    shutil.copy(DATA / "grading.yaml", path / "dj.yaml")
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.name", "王干事")
+    git(path, "config", "user.email", "wang@zzb.example")
+    git(path, "add", "dj.yaml")
+    git(path, "commit", "-q", "-m", "配置")
+    monkeypatch.chdir(path)
+    return path
+
+
+def test_a_grading_step_entered_again_changes_nothing(college: Path, dj: Dj, tmp_path: Path) -> None:
+    from test_grading_story import FACTS, SECRETARY, UNITS, items
+
+    facts = [x for fact in FACTS for x in ("--fact", fact)]
+    r = dj("--as", SECRETARY["机电"], "branch", "survey", "--unit", UNITS["机电"], "--name", "机电学生第一党支部",
+           "--kind", "student", "--members", "30", "--committee", "甲、乙、丙", "--secretary", "甲", *facts,
+           "--date", "2026-03-25")
+    assert r.exit_code == 0, r.stderr
+    bid = r.stdout.strip().splitlines()[-1]
+    report = tmp_path / "自我评价报告.md"
+    report.write_text("一年来，支部认真落实“三会一课”制度……\n", encoding="utf-8")
+    step = ("--as", SECRETARY["机电"], "branch", "self-assess", bid, *items("student", 95), "--report", str(report),
+            "--date", "2026-03-28")
+    assert dj(*step).exit_code == 0
+    before = commits(college)
+    r = dj(*step)
+    assert r.exit_code == 0, r.stderr
+    assert "无需修改" in r.stdout and commits(college) == before

@@ -25,6 +25,7 @@ class BranchOutcome:
     path: Path
     commit: str | None
     forms: tuple[Path, ...] = ()  # the step's forms, in out/<id>/
+    unchanged: str = ""  # the record already holds what the step writes: no commit, and why
 
 
 def peers(root: Path, round_: str) -> grading.Peers:
@@ -77,4 +78,7 @@ def step(session: Session, branch_id: str, action: str, args: Mapping[str, Any],
     before = store.load_branch(session.root, branch_id)
     around = peers(session.root, before.round) if action == "decide" else grading.Peers()
     after = replay.run_branch(action, before, steps.context(session, on), args, around)
+    if after == before:  # retrying is harmless: nothing to change, nothing to commit
+        return BranchOutcome(before, store.branch_path(session.root, branch_id), None,
+                             unchanged=BRANCH_TRANSITIONS[action].same)
     return _record(session, action, before, after, on, args)

@@ -44,6 +44,9 @@ def _done(session: Session, outcome: BranchOutcome, verb: str) -> None:
     from dangjian_cli import store
 
     b = outcome.branch
+    if outcome.unchanged:
+        say(f"{b.id}：{outcome.unchanged}")
+        return
     shown = store.display(outcome.path, session.root)
     committed = f"已提交 {outcome.commit[:7]}" if outcome.commit else "未提交：--no-commit 或不在 git 仓库中"
     say(f"{verb}：{b.id}《{b.name}》，状态：{b.status.label}（{shown}，{committed}）")
