@@ -415,7 +415,7 @@ def test_a_reviewer_raising_a_colleagues_sheet_under_his_own_name_is_flagged(for
     """钱评委 re-scores himself (a real step) and, in the same commit, lifts 郑评委's sheet."""
     reviewer = clone(forge, "raiser", REVIEWER)
     ok(dj, reviewer, "score", scored, "--reviewer", REVIEWER[0], *points("18", "18", "18", "18", "18"),
-       "--date", "2026-06-11")
+       "--date", "2026-06-11", "--replace")
     text = record(reviewer, scored).read_text(encoding="utf-8")
     start = text.index("reviewer: 郑评委")
     block = text[start:text.index("total:", start)]
@@ -1193,7 +1193,7 @@ def test_the_readme_onboarding_leaves_audit_clean(tmp_path: Path, dj: Dj, with_c
     git(tmp_path, "config", "--global", "user.email", runner[1])
     target = tmp_path / "党建项目"
     extra = ["--clerk", f"{CLERK[0]} <{CLERK[1]}>"] if with_clerk_option else []
-    r = dj("init", str(target), "--cycle", "2025", *extra)
+    r = dj("init", str(target), "--org", "中共彩神学院委员会", "--cycle", "2025", *extra)
     assert r.exit_code == 0, r.stderr
     if with_clerk_option:
         be(target, CLERK)  # the named clerk takes over the repository
