@@ -57,7 +57,8 @@ def test_an_application_with_a_tab_names_the_tab_and_its_line(repo: Path, dj: Dj
 def test_a_title_with_a_colon_is_told_to_use_quotes(repo: Path, dj: Dj, tmp_path: Path) -> None:
     r = dj("apply", "--from", str(_application(tmp_path, "unit: 机电学院党委\ntitle: 党建: 引领\n")))
     assert r.exit_code == 1
-    assert "第 2 行的值里有冒号加空格“: ”" in _one_line(r) and '请把整个值用引号括起来，例如 title: "党建: 引领"' in r.stderr
+    assert "第 2 行的值里有冒号加空格“: ”" in _one_line(r)
+    assert '请把整个值用引号括起来，例如 title: "党建: 引领"' in r.stderr
 
 
 def test_an_unclosed_quote_is_reported_where_it_opens(repo: Path, dj: Dj, tmp_path: Path) -> None:
@@ -121,7 +122,8 @@ def test_an_application_in_chinese_keys_is_told_the_keys_to_use() -> None:
 
     fields = {"项目名称": "党员先锋岗", "项目所在单位": "机电学院党委", "leader": "张三", "titel": "党员先锋岗"}
     assert validation.handed_in(Project, fields, workflow.APPLICATION_FIELDS, complete=True) == [
-        "有不认识的字段（可能拼写错误）：“项目名称”（应写作 title）、“项目所在单位”（应写作 unit）、“titel”（是不是 title？）",
+        "有不认识的字段（可能拼写错误）：“项目名称”（应写作 title）、“项目所在单位”（应写作 unit）、"
+        "“titel”（是不是 title？）",
         "缺少必填项：项目名称（title）、项目所在单位（unit）、项目所在支部（branch）、支部书记（secretary）、责任人（responsible）、"
         "项目类别（category）、项目类型（type）、实施周期（period）",
     ]
@@ -242,7 +244,8 @@ def test_a_record_that_is_a_symbolic_link_is_refused_by_name(repo: Path, dj: Dj,
     for args in (("show", pid), ("approve", pid, "--date", "2025-05-20")):
         r = dj(*args)
         assert r.exit_code == 1
-        assert _one_line(r) == (f"错误：{SHOWN} 是符号链接（指向 {outside / path.name}），dj 只读写仓库里真实的文件和文件夹；"
+        assert _one_line(r) == (f"错误：{SHOWN} 是符号链接（指向 {outside / path.name}），"
+                                f"dj 只读写仓库里真实的文件和文件夹；"
                                 f"请把它换成真实的文件（把内容复制进来）后再试。")
 
 
@@ -318,7 +321,7 @@ def test_a_refusal_still_exits_1(repo: Path, dj: Dj) -> None:
     assert dj("show", "2025-机电-999").exit_code == 1
 
 
-# --- files dj writes ---------------------------------------------------------------------------------------------------
+# --- files dj writes ----------------------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -96,7 +96,8 @@ REFUSALS = {
     "typo of an optional field": (lambda t: _edit(t, "\nbackground: |", "\nbackgroud: |"),
                                   ["第 18 行", "不认识的字段", "“backgroud”（是不是 background？）"]),
     "typo of a required field": (lambda t: _edit(t, "\nleader: ", "\nleadr: "),
-                                 ["第 8 行", "不认识的字段", "“leadr”（是不是 leader？）", "缺少必填项：项目执行者（leader）"]),
+                                 ["第 8 行", "不认识的字段", "“leadr”（是不是 leader？）",
+                                  "缺少必填项：项目执行者（leader）"]),
 }
 
 

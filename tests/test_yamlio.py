@@ -169,18 +169,18 @@ def test_broken_yaml_names_its_line_in_chinese(parse: Read, text: str, line: int
     assert words <= {"YAML", "Tab"}, message  # the names on the clerk's keyboard and file, not the parser's English
 
 
+TAB = "用 Tab 键缩进了，YAML 只能用空格缩进；请把这一行开头的 Tab 换成空格，与同一层的上下行对齐"
 CLERKS_WORDS = {  # what a clerk typed → the line and the sentence she reads, from either parser
-    "a Tab for indentation": ("title: 党员先锋岗\n\tunit: 机电学院党委\n", 2,
-                              "用 Tab 键缩进了，YAML 只能用空格缩进；请把这一行开头的 Tab 换成空格，与同一层的上下行对齐"),
-    "a Tab in a nested list": ("milestones:\n  - date: 2025-06-30\n\t  content: 设岗定责\n", 3,
-                               "用 Tab 键缩进了，YAML 只能用空格缩进；请把这一行开头的 Tab 换成空格，与同一层的上下行对齐"),
+    "a Tab for indentation": ("title: 党员先锋岗\n\tunit: 机电学院党委\n", 2, TAB),
+    "a Tab in a nested list": ("milestones:\n  - date: 2025-06-30\n\t  content: 设岗定责\n", 3, TAB),
     "a colon inside a value": ("title: 党建: 引领\n", 1,
                                "的值里有冒号加空格“: ”，YAML 会把它当成又一个键；请把整个值用引号括起来，"
                                "例如 title: \"党建: 引领\""),
     "a full-width colon": ("title：党员先锋岗\nunit: 机电学院党委\n", 1,
-                           "的冒号是中文冒号“：”；键和值之间要用英文冒号加空格“: ”，写成 title: 党员先锋岗"),
+                           "的冒号是中文冒号“：”；键和值之间要用英文冒号加空格“: ”，请写成 title: 党员先锋岗"),
     "a full-width colon on the last line": ("title: 党员先锋岗\nunit：机电学院党委\n", 2,
-                                            "的冒号是中文冒号“：”；键和值之间要用英文冒号加空格“: ”，写成 unit: 机电学院党委"),
+                                            "的冒号是中文冒号“：”；键和值之间要用英文冒号加空格“: ”，"
+                                            "请写成 unit: 机电学院党委"),
     "a full-width comma in a broken list": ("roles: [reviewer，judge\nunit: 组织部\n", 1,
                                             "的 [ 里用了中文逗号“，”；各项之间要用英文逗号“,”分隔"),
     "an unclosed double quote": ('id: 1\ntitle: "党员先锋岗\nunit: 机电学院党委\nbranch: 第一支部\n', 2,

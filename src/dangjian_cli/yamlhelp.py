@@ -44,7 +44,7 @@ def diagnose(text: str, e: yaml.MarkedYAMLError) -> tuple[int | None, str]:
                   if n < len(lines) and _FULL_COLON.match(lines[n])), None)
     if colon is not None and "flow" not in context:
         name, _, rest = lines[colon].strip().partition("：")
-        return colon + 1, f"的冒号是中文冒号“：”；键和值之间要用英文冒号加空格“: ”，写成 {name}: {rest.strip()}"
+        return colon + 1, f"的冒号是中文冒号“：”；键和值之间要用英文冒号加空格“: ”，请写成 {name}: {rest.strip()}"
     if "flow" in context and opened is not None:
         span = lines[opened.line:mark.line + 1]
         bracket = _char(lines, opened.line, opened.column) or "["
