@@ -65,7 +65,8 @@ def test_a_year_without_projects_is_refused_with_the_years_there_are(repo: Path,
     for command in (["list"], ["stats"], ["report"]):
         r = dj(*command, "--cycle", "2019")
         assert r.exit_code == 1 and "2019" in r.stderr and "可选：2025" in r.stderr, command
-    assert sorted(ids_listed(dj("list", "--cycle", "２０２５").stdout)) == sorted(two)  # a Chinese input method's full-width digits
+    full_width = dj("list", "--cycle", "２０２５")  # what a Chinese input method types
+    assert sorted(ids_listed(full_width.stdout)) == sorted(two)
 
 
 def test_a_status_by_its_chinese_label_and_an_ambiguous_start_refused(repo: Path, dj: Dj, two: list[str]) -> None:

@@ -140,7 +140,7 @@ def form(text: str | None, forms: Mapping[str, str]) -> str | None:
     raise BadValue("--form", f"没有“{text}”这种表格；可填表格名称或代码：{names}。")
 
 
-LEDGER_FORMATS = {".xlsx": "Excel 工作簿", ".docx": "Word 文档", ".csv": "CSV（Excel 可打开）"}
+LEDGER_FORMATS = {".xlsx": "Excel 工作簿", ".docx": "Word 文档", ".csv": "CSV 文本，Excel 可打开"}
 
 
 def ledger_format(out: Path | None, given: str | None) -> str:

@@ -114,9 +114,8 @@ def award(
     readable, broken = found.readable(year)
     if broken:
         files = "、".join(path for path, _ in broken)
-        raise DjError(f"{year} 年度有 {len(broken)} 个项目文件读不出（{files}：{broken[0][1].rstrip('。')}），"
-                      f"缺了它排名就不完整，评比表彰不做任何决定；请先改正（运行 dj check 查看全部问题），"
-                      f"再运行 dj award。")
+        raise DjError(f"评比表彰不做任何决定：{year} 年度有 {len(broken)} 个项目文件读不出（{files}），"
+                      f"缺了它排名就不完整；请先改正（dj check 列出每处问题），再运行 dj award。")
     titles = {s.id: s.title for s in readable}
     ids = [i.strip() for i in re.split(r"[,，、;；\s]+", order) if i.strip()]
     name = session.config.competition.name if competition and session.config.competition else "评比表彰"
