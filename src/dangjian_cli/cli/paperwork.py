@@ -117,8 +117,9 @@ def report(
 ) -> None:
     """生成项目台账（每个项目一行）和统计表。
 
-    格式按 --out 的扩展名：.xlsx（Excel）、.docx（Word）或 .csv。台账有创新项目评比一栏（dj.yaml 有 competition 或项目参评过时）。有党支部定级记录时，xlsx 多一张
-    “分类定级”工作表，docx 的统计表多出分类定级各项（csv 只有台账）。有文件读不出时跳过它并提示，退出码为 1。
+    格式按 --out 的扩展名：.xlsx（Excel）、.docx（Word）或 .csv。dj.yaml 有 competition 时，xlsx 和 csv
+    多一栏“创新项目评比”，docx 把创新项目奖写在“表彰”栏。有党支部定级记录时，xlsx 多一张“分类定级”工作表，
+    docx 的统计表多出分类定级各项（csv 只有台账）。有文件读不出时跳过它并提示，退出码为 1。
 
     例：dj report --out 2025年度台账.xlsx
     例：dj report --cycle 2025 --out 台账.docx
