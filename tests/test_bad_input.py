@@ -356,3 +356,16 @@ def test_as_with_nobodys_email_says_so(repo: Path, dj: Dj) -> None:
     assert r.exit_code == 1
     assert _one_line(r) == ("错误：--as 写的邮箱 qian@elsewhere.example 不属于 dj.yaml 的 people 中的任何人；"
                             "请核对邮箱，或先在 people 中登记钱评委。")
+
+
+def test_apply_with_chinese_keys_names_them_instead_of_an_empty_unit(repo: Path, dj: Dj, tmp_path: Path) -> None:
+    text = "项目名称: 党员先锋岗\n项目所在单位: 机电学院党委\nleader: 张三\n"
+    head = git(repo, "rev-parse", "HEAD")
+    r = dj("apply", "--from", str(_application(tmp_path, text)))
+    assert r.exit_code == 1
+    assert _one_line(r) == (
+        "错误：申报内容不完整或有误：有不认识的字段（可能拼写错误）：“项目名称”（应写作 title）、"
+        "“项目所在单位”（应写作 unit），"
+        "缺少必填项：项目名称（title）、项目所在单位（unit）、项目所在支部（branch）、支部书记（secretary）、"
+        "责任人（responsible）、项目类别（category）、项目类型（type）、实施周期（period）；请补全后再申报。")
+    _nothing_committed(repo, head)

@@ -392,7 +392,7 @@ def test_apply_missing_required_field_refused(field: str) -> None:
     fields = application()
     del fields[field]
     message = refusal(lambda: apply(fields, ctx(APPLIED), NEW_ID))
-    assert f"字段 {field} " in message
+    assert f"（{field}）" in message  # named by its Chinese title, with the key
     assert "缺少" in message
 
 
@@ -405,7 +405,7 @@ def test_apply_missing_nested_field_refused() -> None:
 def test_apply_bad_amount_refused() -> None:
     fields = application(budget=[{"item": "培训资料", "amount": "四百"}])
     message = refusal(lambda: apply(fields, ctx(APPLIED), NEW_ID))
-    assert "budget.0.amount" in message
+    assert "budget 第 1 项的 amount" in message  # positions count from 1
     assert "数字" in message
 
 

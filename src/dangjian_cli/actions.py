@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import awards, correction, gitrepo, recovery, replay, steps, store, workflow
+from dangjian_cli import awards, correction, gitrepo, recovery, replay, steps, store, validation, workflow
 from dangjian_cli.config import Config, Person, Rubric
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, Status
@@ -91,6 +91,9 @@ def _interrupted(session: Session, project_id: str, action: str, ctx: Any, args:
 
 def apply_new(session: Session, fields: Mapping[str, Any], on: dt.date | None = None) -> Outcome:
     ctx = steps.context(session, on)
+    # keys in Chinese or misspelt, and every field left out, before any of them is looked up
+    if handed := validation.handed_in(Project, fields, workflow.APPLICATION_FIELDS, complete=True):
+        raise DjError(f"申报内容不完整或有误：{'，'.join(handed)}；请补全后再申报。")
     unit = session.config.unit(str(fields.get("unit") or ""))
     if unit is None:
         names = "、".join(u.name for u in session.config.units) or "（尚未配置）"

@@ -146,7 +146,8 @@ def _inner(annotation: Any) -> Any:
 
 
 def _where(model: type[BaseModel] | None, loc: Loc) -> str:
-    """`people 第 4 项的 roles（角色）第 1 项`: keys as typed, positions from 1, the last field's title."""
+    """`people 第 4 项的 roles（角色）第 1 项`, `approval.funding（资助经费（元））`: keys as typed, positions from 1,
+    the last field's title."""
     walked = _walk(model, loc)
     last_field = max((i for i, (p, _) in enumerate(walked) if isinstance(p, str)), default=-1)
     text = ""
@@ -156,7 +157,7 @@ def _where(model: type[BaseModel] | None, loc: Loc) -> str:
             continue
         if part.startswith(("function-", "[key]")) or part in _PYDANTIC_BRANCHES:
             continue  # pydantic's own name for a way it tried, not a place in the file
-        text += ("的 " if text else "") + part
+        text += ("" if not text else "的 " if text.endswith("项") else ".") + part
         if i == last_field and info is not None and info.title:
             text += f"（{info.title}）"
     return text
