@@ -592,7 +592,7 @@ def test_clerk_entries_and_a_person_removed_after_acting_pass(forge: Path, dj: D
 def test_the_readme_onboarding_leaves_audit_green(tmp_path: Path, dj: Dj) -> None:
     git(tmp_path, "config", "--global", "user.name", "刘干事")
     git(tmp_path, "config", "--global", "user.email", "liu@zzb.example")
-    r = dj("init", str(tmp_path / "党建项目"), "--preset", "college", "--cycle", "2025")
+    r = dj("init", str(tmp_path / "党建项目"), "--preset", "college", "--org", "中共彩神学院委员会", "--cycle", "2025")
     assert r.exit_code == 0, r.stderr
     repo = tmp_path / "党建项目"
     edit(repo / "dj.yaml", "people:\n", "people:\n  - {name: 张书记, email: zhang@jd.example, unit: 机电学院党委, "

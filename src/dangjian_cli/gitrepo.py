@@ -48,6 +48,8 @@ def init(root: Path) -> None:
     _git(root, "config", "core.commitGraph", "true")
     _git(root, "config", "gc.writeCommitGraph", "true")
     _git(root, "config", "fetch.writeCommitGraph", "true")
+    # `git status` then shows 机电 as 机电, not as "\346\234\272\347\224\265".
+    _git(root, "config", "core.quotepath", "false")
 
 
 def identity(root: Path) -> tuple[str, str] | None:

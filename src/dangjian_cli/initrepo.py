@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from dangjian_cli import gitrepo, store
-from dangjian_cli.config import PRESETS, Config, preset_text
+from dangjian_cli.config import CYCLE_PATTERN, PRESET_LABELS, PRESETS, Config, find_preset, preset_text
 from dangjian_cli.errors import DjError
 
 GITIGNORE = "# dj 生成的表格和临时文件不进入版本库\nout/\n__pycache__/\n.*.tmp\n"
@@ -97,6 +97,15 @@ def _register_clerk(text: str, clerk: tuple[str, str]) -> str:
     return new if count else f"{text.rstrip()}\n{entry}\n"
 
 
+def preset_key(name: str) -> str:
+    """The preset a clerk named, by its key or in Chinese (高校、县委组织部、乡镇、教育系统)."""
+    key = find_preset(name) or find_preset(name.lower())
+    if key is None:
+        choices = "、".join(f"{k}（{PRESET_LABELS[k].split('（')[0]}）" for k in PRESETS)
+        raise DjError(f"没有名为“{name}”的预设；请用 --preset 选一个：{choices}。")
+    return key
+
+
 def init(target: Path, *, preset: str = "college", org: str | None = None, cycle: str | None = None,
          config_text: str | None = None, today: dt.date | None = None,
          author: tuple[str, str] | None = None, clerk: tuple[str, str] | None = None) -> Path:
@@ -106,10 +115,16 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
     of units and people is a legal change in the audit.
     """
     target = target.resolve()  # git runs inside target, so every path handed to it must be absolute
+    if (target / store.CONFIG_FILE).exists():
+        raise DjError(f"{target} 已经是 dj 数据仓库（已有 {store.CONFIG_FILE}）；无需再次初始化。")
+    if cycle is not None and not re.fullmatch(CYCLE_PATTERN, cycle):
+        raise DjError(f"--cycle 的值“{cycle}”不对：年度写成四位数字，例如 --cycle 2025；请改正后再试。")
     if config_text is None:
-        if preset not in PRESETS:
-            raise DjError(f"没有名为“{preset}”的预设；可选：{'、'.join(PRESETS)}。")
+        preset = preset_key(preset)
         config_text = preset_text(preset)
+        if not org:  # a preset's org is a placeholder (中共XX学院委员会), which would be printed on every form
+            raise DjError("请用 --org 写上本单位党组织的全称，例如 --org 中共彩神学院委员会："
+                          "它印在每一份表格的抬头和落款上。")
     if org:
         config_text = _set_line(config_text, "org", org)
     preset_cycle = str(store.parse_yaml(config_text, store.CONFIG_FILE).get("cycle", ""))
@@ -117,8 +132,6 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
     config_text = _set_line(config_text, "cycle", new_cycle)
     if preset_cycle.isdigit() and new_cycle.isdigit():
         config_text = _shift_calendar(config_text, int(new_cycle) - int(preset_cycle))
-    if (target / store.CONFIG_FILE).exists():
-        raise DjError(f"{target} 已经是 dj 数据仓库（已有 {store.CONFIG_FILE}）；无需再次初始化。")
     store.validate(Config, store.parse_yaml(config_text, store.CONFIG_FILE), store.CONFIG_FILE)
     target.mkdir(parents=True, exist_ok=True)
     use_git = shutil.which("git") is not None
@@ -142,7 +155,10 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
     gitignore = target / ".gitignore"
     if not gitignore.exists():
         store.atomic_write(gitignore, GITIGNORE)
-    files = [config_path, keep, gitignore, *store.write_schemas(target), *_write_ci(target), *_copy_forms(target)]
+    from dangjian_cli.examples import write_application_schema
+
+    files = [config_path, keep, gitignore, *store.write_schemas(target), write_application_schema(target),
+             *_write_ci(target), *_copy_forms(target)]
     if use_git:
         text = gitrepo.message(f"init: 建立党建项目数据仓库（预设 {preset}）", {"Dj-Action": "init"})
         gitrepo.commit(target, files, text, author=author or clerk)

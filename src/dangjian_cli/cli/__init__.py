@@ -10,6 +10,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                       "CI 配置和 .gitignore，并做第一次提交。"),
     "demo": ("setup", "建立演示仓库，把示例项目走完申报到验收的每一步，留下可读的 git log。"),
     "schema": ("setup", "重新生成 schemas/ 下的 JSON Schema（编辑器据此提示中文字段说明）。"),
+    "new": ("examples", "写一份带说明的示例文件（申报书或结题报告），照着填写后交给 dj apply --from 或 "
+                        "dj close --report。"),
     "apply": ("lifecycle", "申报项目（或重新申报被退回的项目），打印新编号。"),
     "approve": ("lifecycle", "立项（审批通过），记录资助经费、意见和文号。"),
     "reject": ("lifecycle", "不予立项。"),

@@ -216,7 +216,8 @@ class _PlainValue(RuntimeParam):
 
 
 def _runtime_param(descriptor: TypeDescriptor) -> RuntimeParam:
-    annotation, info = descriptor.annotation, descriptor.parameter_info
+    annotation: Any = descriptor.annotation
+    info = descriptor.parameter_info
     inner = [a for a in get_args(annotation) if a is not type(None)] if get_origin(annotation) is not list else []
     one = inner[0] if len(inner) == 1 else annotation  # `str | None` is one str
     many = get_origin(one) is list
@@ -242,7 +243,7 @@ def _parsed(parser: Callable[[str], Any]) -> Callable[[Any], Any]:
     return parse
 
 
-typer.core.build_runtime_param = _runtime_param  # type: ignore[assignment]
+setattr(typer.core, "build_runtime_param", _runtime_param)  # noqa: B010 (typer.core exports no such name)
 
 
 def use_chinese_panels() -> None:

@@ -17,14 +17,15 @@ from dangjian_cli.cli.base import (
 # --- setting up ----------------------------------------------------------------------
 
 
-_PRESET_HELP = "预设：college（高校）、county（县）、township（乡镇）、school（教育系统）"
+_PRESET_HELP = "预设：college 或 高校、county 或 县委组织部、township 或 乡镇、school 或 教育系统"
 
 
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="目录（默认当前目录）")] = Path("."),
     preset: Annotated[str, typer.Option(help=_PRESET_HELP)] = "college",
-    org: Annotated[str | None, typer.Option(help="组织名称，印在表格上")] = None,
+    org: Annotated[str | None, typer.Option(
+        help="本单位党组织的全称，印在每份表格上（必填），如 中共彩神学院委员会")] = None,
     cycle: Annotated[str | None, typer.Option(help="年度，如 2025（默认今年）")] = None,
     clerk: Annotated[str | None, typer.Option(
         help="第一位组织部干事：\"姓名 <邮箱>\"（默认 git 的 user.name 和 user.email）")] = None,
@@ -38,7 +39,7 @@ def init(
 
     first = parse_name_email(clerk, "--clerk") if clerk else None
     root = initrepo.init(directory, preset=preset, org=org, cycle=cycle, clerk=first)
-    say(f"已建立数据仓库：{root.resolve()}（预设 {preset}）。")
+    say(f"已建立数据仓库：{root.resolve()}（预设 {initrepo.preset_key(preset)}）。")
     say("下一步：编辑 dj.yaml 中的 units（二级党组织和党支部）和 people（人员与角色），然后 dj apply。")
 
 
@@ -68,6 +69,8 @@ def schema(ctx: typer.Context, repo: RepoOpt = None) -> None:
     例：dj schema
     """
     from dangjian_cli import store
+    from dangjian_cli.examples import write_application_schema
 
-    for path in store.write_schemas(root_of(ctx, repo)):
+    root = root_of(ctx, repo)
+    for path in [*store.write_schemas(root), write_application_schema(root)]:
         say(f"已写入 {path}")
