@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Dj, apply_sample, git
+from test_grading_story import CLERK, FACTS, college  # noqa: F401 (college: the fixture)
 from test_panels import AWARDS_001, accepted, add_judges, extend_config, record, running
 
 
@@ -142,3 +143,33 @@ def test_the_ledger_holds_the_competition_prize(repo: Path, dj: Dj, tmp_path: Pa
     assert dj("report", "--out", str(word)).exit_code == 0
     document = zipfile.ZipFile(word).read("word/document.xml").decode("utf-8")
     assert document.count("基层党建工作创新项目奖") == 1
+
+
+# --- branch records (004) -----------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("college")  # test_grading_story's college, forms off; cwd is its root
+def test_a_broken_branch_record_is_skipped_and_rounds_are_years(dj: Dj) -> None:
+    root = Path.cwd()
+    facts = [x for fact in FACTS for x in ("--fact", fact)]
+    ids = []
+    for name in ("机电学生第一党支部", "机电学生第二党支部"):
+        r = dj("--as", CLERK, "branch", "survey", "--unit", "机电学院党委", "--name", name, "--kind", "student",
+               "--members", "30", "--committee", "甲、乙、丙", "--secretary", "甲", *facts, "--date", "2026-03-25")
+        assert r.exit_code == 0, r.stderr
+        ids.append(r.stdout.strip().splitlines()[-1])
+    path = root / "branches" / "2026" / f"{ids[1]}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name:", "name: [", 1), encoding="utf-8")
+    shown = f"branches/2026/{ids[1]}.yaml"
+    r = dj("stats", "--json")
+    assert r.exit_code == 1 and len(warnings(r.stderr, shown)) == 1
+    assert json.loads(r.stdout)["grading"]  # the readable record is counted
+    r = dj("due", "--today", "2026-03-26")
+    assert r.exit_code == 1 and len(warnings(r.stderr, shown)) == 1
+    assert r.stdout.strip()
+    r = dj("stats", "--round", "2O26")
+    assert r.exit_code == 2 and "2026" in r.stderr
+    r = dj("stats", "--round", "2019")
+    assert r.exit_code == 1 and "可选：2026" in r.stderr
+    r = dj("branch", "report", "--round", "../2026")
+    assert r.exit_code == 2 and "四位数字" in r.stderr
