@@ -104,6 +104,12 @@ def test_a_form_by_the_name_printed_on_it(repo: Path, dj: Dj, two: list[str]) ->
     assert r.exit_code == 2 and "验收评审表（review）" in r.stderr
 
 
+def test_forms_go_into_a_folder_not_a_file_name(repo: Path, dj: Dj, two: list[str]) -> None:
+    r = dj("render", two[0], "--out", "申报表.docx")
+    assert r.exit_code == 2 and "文件夹" in r.stderr
+    assert not (repo / "申报表.docx").exists()
+
+
 def test_the_form_names_map_to_their_keys() -> None:
     from dangjian_cli import filters
     from dangjian_cli.render import FORMS

@@ -160,3 +160,11 @@ def ledger_format(out: Path | None, given: str | None) -> str:
         raise BadValue("--out", f"文件 {out} 是 {LEDGER_FORMATS[suffix]}，而 --format 是 {named[1:]}，二者不一致；"
                                 f"请去掉 --format（格式按文件名决定），或改正文件名。")
     return (suffix or named or ".xlsx")[1:]
+
+
+def forms_folder(out: Path | None) -> Path | None:
+    """Forms go into a folder (one per record): a file's name there would become a folder of that name."""
+    if out is not None and out.suffix.lower() in (".docx", ".doc", ".pdf", ".wps", ".xlsx"):
+        raise BadValue("--out", f"{out} 像是文件名，而 --out 是存放表格的文件夹（每个编号一个子文件夹，"
+                                f"文件名由 dj 按表格取）；请写一个文件夹，如 --out 表格。")
+    return out

@@ -82,6 +82,7 @@ def render_(
                                  "要生成哪些表格。", param_hint="ID")
     with usage():
         form = filters.form(form, gradingforms.BRANCH_FORMS)
+        out = filters.forms_folder(out)
     root = root_of(ctx, repo)
     config = store.load_config(root)
     name = _unit(config, unit)

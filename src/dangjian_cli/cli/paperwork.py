@@ -241,6 +241,7 @@ def render(
                                  param_hint="编号 / --all")
     with readable.usage():
         wanted_form = filters.form(form, forms.FORMS)
+        out = filters.forms_folder(out)
     root = root_of(ctx, repo)
     config = store.load_config(root)
     target = out or root / forms.OUT_DIR
