@@ -232,3 +232,25 @@ def test_a_step_is_in_the_reflog_so_git_can_find_it_again(repo: Path, dj: Dj) ->
     assert newest[0] == git(repo, "rev-parse", "HEAD").strip()
     assert newest[1].startswith(f"commit: approve {pid}")
     assert git(repo, "status", "--porcelain") == ""  # and the index holds what HEAD holds
+
+
+def test_the_advice_for_a_staged_hand_edit_really_clears_it(repo: Path, dj: Dj) -> None:
+    """A hand edit staged with git add (or left staged by a dj that was killed): the command dj advises undoes it."""
+    import re
+    import shlex
+    import subprocess
+
+    pid = apply_sample(dj)
+    assert dj("approve", pid, "--date", "2025-05-20", "--doc-no", "党组〔2025〕1号").exit_code == 0
+    path = repo / "projects" / "2025" / f"{pid}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("每周巡查", "每日巡查"), encoding="utf-8")
+    git(repo, "add", str(path))
+
+    refused = dj("spend", pid, "10", "资料费", "--date", "2025-06-01")
+    assert refused.exit_code == 1
+    advice = re.search(r"撤销（(git checkout [^，）]+)", refused.stderr)
+    assert advice is not None, refused.stderr
+    subprocess.run(shlex.split(advice.group(1)), cwd=repo, check=True, capture_output=True)
+
+    assert git(repo, "status", "--porcelain") == ""
+    assert dj("spend", pid, "10", "资料费", "--date", "2025-06-01").exit_code == 0

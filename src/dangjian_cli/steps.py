@@ -160,10 +160,12 @@ def refuse_dirty(session: Session, project_id: str, kind: RecordKind = PROJECT) 
         return
     path = session.root / kind.path(project_id)
     if gitrepo.dirty(session.root, [path]):
-        raise DjError(
-            f"{store.display(path, session.root)} 有尚未提交的手工修改，dj 不会把它们混进自己的提交；"
-            f"请先提交（git commit）或撤销（git checkout -- 该文件）这些修改后再试。"
-        )
+        shown = store.display(path, session.root)
+        # `git checkout -- FILE` would restore the staged version, which a dj killed before its commit leaves
+        undo = (f"撤销（git checkout HEAD -- {shown}，会丢掉这些修改）" if gitrepo.file_at(session.root, "HEAD", shown)
+                else "删除或移走这个从未提交过的文件")
+        raise DjError(f"{shown} 有尚未提交的手工修改，dj 不会把它们混进自己的提交；"
+                      f"请先提交（git commit {shown}）或{undo}后再试。")
 
 
 def step(session: Session, project_id: str, action: str, args: Mapping[str, Any] | None = None,
