@@ -52,6 +52,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 # Command groups: a word followed by its own commands (`dj branch survey …`), loaded like the commands.
 GROUPS: dict[str, tuple[str, str]] = {
     "branch": ("grading", "党支部分类定级（004）：调查摸底 → 自评 → 初评 → 党委考评定级 → 推荐先进 → 对标整改。"),
+    "form": ("forms", "空白 Word 表格：dj form blank application 写一份申报表、dj form blank report 写一份结题报告，"
+                      "发给支部填写后读回。"),
 }
 
 
