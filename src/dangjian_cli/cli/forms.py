@@ -25,8 +25,10 @@ def blank(
     kind: Annotated[str, typer.Argument(help="application（申报表）或 report（结题报告）", metavar="表格")],
     project_id: Annotated[str | None, typer.Argument(help="结题报告：印上哪个项目的编号和名称（可不填）",
                                                      metavar="编号")] = None,
-    unit: Annotated[str | None, typer.Option("--unit", help="申报表：印上哪个单位（名称或代码），并列出它的党支部")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="写到哪个 .docx 文件（默认 out/ 下）", metavar="文件")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="申报表：印上哪个单位（名称或代码），并列出它的党支部")
+                    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="写到哪个 .docx 文件（默认 out/ 下）", metavar="文件")
+                   ] = None,
     repo: RepoOpt = None,
 ) -> None:
     """写一份空白的 Word 表格（申报表或结题报告），每一项都是 Word 的内容控件，发给支部填写。
