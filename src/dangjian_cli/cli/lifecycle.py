@@ -49,6 +49,10 @@ def apply(
     project_id: Annotated[str | None, typer.Argument(help="重新申报被退回的项目时填写其编号", metavar="编号")] = None,
     from_file: Annotated[Path | None, typer.Option("--from", help="从 YAML 文件读取申报内容（键与项目记录相同）")
                          ] = None,
+    from_docx: Annotated[Path | None, typer.Option("--from-docx", help="从填好的 Word 申报表（.docx）读取申报内容")
+                         ] = None,
+    check: Annotated[bool, typer.Option("--check", help="只检查 --from-docx 的申报表读出什么、哪些读不出，不申报")
+                     ] = False,
     title: Annotated[str | None, typer.Option(help="项目名称")] = None,
     unit: Annotated[str | None, typer.Option(help="项目所在单位（二级党组织）")] = None,
     branch: Annotated[str | None, typer.Option(help="项目所在党支部")] = None,
@@ -75,6 +79,7 @@ def apply(
 
     例：dj apply --from 申报表.yaml
     例：dj apply 2025-机电-003 --from 修改后的申报表.yaml
+    例：dj apply --from-docx 申报表.docx --check
     """
     import json
 
@@ -84,6 +89,19 @@ def apply(
     fields: dict[str, Any] = {}
     if from_file is not None:
         fields.update(store.read_yaml(from_file, str(from_file)))
+    if check and from_docx is None:
+        raise typer.BadParameter("--check 要和 --from-docx 一起用。", param_hint="--check")
+    if from_docx is not None:
+        from dangjian_cli import docximport
+
+        imported = docximport.application(from_docx, str(from_docx), session.config)
+        if check:
+            say(docximport.summary(imported, str(from_docx)))
+        docximport.refuse(imported, str(from_docx))
+        if check:
+            return
+        fields.update(imported.fields)
+        project_id, on = docximport.revising(imported, project_id, session.root), on or imported.applied
     options = {"title": title, "unit": unit, "branch": branch, "leader": leader, "secretary": secretary,
                "category": category, "type": type_, "stages": stages, "background": background,
                "plan": plan, "goals": goals, "measures": measures}
@@ -195,7 +213,8 @@ def rectified(ctx: typer.Context, project_id: IdArg,
 def close(
     ctx: typer.Context,
     project_id: IdArg,
-    report: Annotated[Path, typer.Option(help="结题报告（Markdown，含 ## 项目概况 / 实施情况 / 成果经验 / 评价建议）")],
+    report: Annotated[Path, typer.Option(help="结题报告（Markdown，含 ## 项目概况 / 实施情况 / 成果经验 / 评价建议；"
+                                              "或填好的 Word 结题报告 .docx）")],
     on: DateOpt = None, repo: RepoOpt = None, as_: AsOpt = None, no_commit: NoCommitOpt = False,
 ) -> None:
     """结题：提交四部分的结题报告。
@@ -205,6 +224,12 @@ def close(
     from dangjian_cli import actions, handedin, store
 
     session = session_of(ctx, repo, as_, no_commit)
+    from dangjian_cli import docximport
+
+    if docximport.is_word(report):
+        sections = docximport.closing_report(report, str(report), project_id)
+        _done(session, actions.close(session, project_id, report=sections, on=on), "已结题")
+        return
     try:
         raw = report.read_bytes()
     except FileNotFoundError:
