@@ -209,10 +209,12 @@ def test_many_new_files_are_read_in_parallel_with_the_same_answer(repo: Path, th
     assert len(same_as_reading(repo)) == 43
 
 
-def test_a_broken_file_stops_list_with_its_message_as_reading_would(repo: Path, dj: Dj, three: list[str]) -> None:
+def test_a_broken_file_is_named_by_list_with_its_message_as_reading_would(repo: Path, dj: Dj,
+                                                                         three: list[str]) -> None:
     edit(path_of(repo, three[1]), "status: applied", "status: 审核中")
     r = dj("list")
     assert r.exit_code == 1 and f"projects/2025/{three[1]}.yaml" in r.stderr and "status" in r.stderr
+    assert three[0] in r.stdout and three[2] in r.stdout and three[1] not in r.stdout  # the others are listed
     with pytest.raises(Exception) as reading:
         by_reading(repo)
     assert str(reading.value) in r.stderr

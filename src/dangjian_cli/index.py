@@ -122,16 +122,10 @@ class Index:
 
     def readable(self, cycle: str | None = None) -> tuple[list[Summary], list[tuple[str, str]]]:
         """The records that can be read (of a cycle folder), and each broken file with what is wrong with it."""
-        out, broken = [], []
-        make = tuple.__new__
-        for row in self.rows:
-            if cycle is not None and str(row[0]).split("/")[1] != cycle:
-                continue
-            if row[-1]:
-                broken.append((str(row[0]), str(row[-1])))
-            else:
-                out.append(make(Summary, row[:-1]))
-        return out, broken
+        rows = self.rows if cycle is None else [r for r in self.rows if str(r[0]).split("/")[1] == cycle]
+        make = tuple.__new__  # a comprehension, not a loop of appends: 100,000 rows
+        return ([make(Summary, r[:-1]) for r in rows if not r[-1]],
+                [(str(r[0]), str(r[-1])) for r in rows if r[-1]])
 
     def cycles(self) -> set[str]:
         """The cycle folders that hold project files."""

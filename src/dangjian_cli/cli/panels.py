@@ -110,7 +110,7 @@ def award(
     session = session_of(ctx, repo, as_, no_commit)
     found = checks.repository_index(session.root, session.config)
     with usage():
-        year = filters.cycle(cycle, found.cycles(), session.config.cycle) or session.config.cycle
+        year = filters.cycle(cycle, found.cycles, session.config.cycle) or session.config.cycle
     readable, broken = found.readable(year)
     if broken:
         files = "、".join(path for path, _ in broken)

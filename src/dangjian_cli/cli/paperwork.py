@@ -51,7 +51,7 @@ def due(
     config = store.load_config(root)
     day = today or dt.date.today()
     found = checks.repository_index(root, config)
-    name = filters.unit_name(config, unit, seen=found.units())
+    name = filters.unit_name(config, unit, seen=found.units)
     projects, broken = readable.projects(found)
     # 党支部分类定级 (004): rectification deadlines and the round's calendar, beside the projects'
     branches, broken_branches = readable.branches(root, config, None)
@@ -90,7 +90,7 @@ def _round(root: Path, config: Config, round_: str | None) -> str | None:
     from dangjian_cli.cli.readable import usage
 
     with usage():
-        return filters.cycle(round_, rounds, config.grading.round, option="--round", what="定级年度",
+        return filters.cycle(round_, lambda: rounds, config.grading.round, option="--round", what="定级年度",
                              records="党支部定级记录")
 
 
@@ -133,7 +133,7 @@ def report(
         root = root_of(ctx, repo)
         config = store.load_config(root)
         found = checks.repository_index(root, config)
-        year = filters.cycle(cycle, found.cycles(), config.cycle) or config.cycle
+        year = filters.cycle(cycle, found.cycles, config.cycle) or config.cycle
     projects, broken = readable.projects(found, year)
     branches, broken_branches = _round_branches(root, config, round_) if format_ != "csv" else ([], [])
     grading = []
@@ -180,7 +180,7 @@ def stats(ctx: typer.Context,
     config = store.load_config(root)
     found = checks.repository_index(root, config)
     with readable.usage():
-        year = filters.cycle(cycle, found.cycles(), config.cycle)
+        year = filters.cycle(cycle, found.cycles, config.cycle)
     projects, broken = readable.projects(found, year)
     tables = statistics(projects, config).tables()
     branches, broken_branches = _round_branches(root, config, round_)

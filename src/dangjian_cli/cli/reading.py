@@ -57,10 +57,10 @@ def list_(
         config = store.load_config(root)
         kind, topic = filters.project_type(config, type_), filters.category(config, category)
         found = checks.repository_index(root, config)
-        unit_name = filters.unit_name(config, unit, seen=found.units())
-        year = filters.cycle(cycle, found.cycles(), config.cycle)
+        unit_name = filters.unit_name(config, unit, seen=found.units)
+        year = filters.cycle(cycle, found.cycles, config.cycle)
     summaries, broken = readable.projects(found, year)
-    rows = [
+    rows = summaries if wanted is None and unit_name is None and kind is None and topic is None else [
         p for p in summaries
         if (wanted is None or p.status_value == wanted.value)
         and (unit_name is None or p.unit == unit_name)
