@@ -163,7 +163,9 @@ def application(path: Path, shown: str, config: Config | None = None) -> Importe
     tagged = docxtext.controls(body, BY_TITLE)
     labelled = _labelled(body)
     out = Imported()
-    if "period" in labelled:
+    if {"period.start", "period.end"} & tagged.keys():
+        labelled.pop("period", None)  # the cell holds the two date controls, read one by one
+    elif "period" in labelled:
         _split_period(labelled, out)
     for source, value in labelled.get("type", []):
         if m := _STAGES_NOTE.match(value):  # dj prints 创新探索型（分 2 个阶段实施，现为第 1 阶段）

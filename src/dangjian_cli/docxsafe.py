@@ -79,7 +79,8 @@ def _archive(raw: bytes, shown: str) -> zipfile.ZipFile:
         if kind is not None and kind[0].startswith("旧版 Office"):
             raise DjError(f"文件 {shown} 是旧版 Word 文件（.doc）或加了打开密码的文件；"
                           f"请在 Word 或 WPS 中去掉密码，“另存为 → Word 文档（*.docx）”后再试。")
-        what = f"是{kind[0]}，" if kind is not None else "不是 Word 文档（可能只是把别的文件改成了 .docx 的名字），"
+        named = kind is not None and not kind[0].startswith("二进制")  # a PDF, a picture, an archive: say which
+        what = f"是{kind[0]}，" if named and kind else "不是 Word 文档（可能只是把别的文件改成了 .docx 的名字），"
         raise DjError(f"文件 {shown} {what}dj 读不了；请发来用 Word 或 WPS 保存的 .docx 表格。")
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
