@@ -297,6 +297,10 @@ def test_the_competition_from_recommendation_to_prize(repo: Path, dj: Dj) -> Non
     assert late.exit_code == 1 and "推荐截止日期是 2025-06-02" in late.stderr
     assert dj("recommend", second, "--date", "2025-06-01").exit_code == 0
     assert owed() == []
+    head = git(repo, "rev-parse", "HEAD")
+    again = dj("recommend", second, "--date", "2025-06-01")  # the clerk runs it again: nothing to add
+    assert again.exit_code == 0 and "已经办理过" in again.stdout and "已推荐参评" not in again.stdout
+    assert git(repo, "rev-parse", "HEAD") == head
 
     head = git(repo, "rev-parse", "HEAD").strip()
     assert dj("shortlist", first, second, "--date", "2025-06-10").exit_code == 0

@@ -23,14 +23,6 @@ from dangjian_cli.transitions import TRANSITIONS
 
 
 @dataclass(frozen=True)
-class StepOutcome(Outcome):
-    """A step's outcome, and what the clerk should hear besides: why nothing needed committing, or a warning."""
-
-    unchanged: str = ""  # the record already holds what the step writes: no commit, and why
-    warning: str = ""  # the step was recorded, but something about it looks wrong (one sentence)
-
-
-@dataclass(frozen=True)
 class SheetRow:
     """One project's line in a reviewer's score sheet file."""
 
@@ -44,7 +36,7 @@ class SheetRow:
 
 
 def _step(session: Session, project_id: str, action: str, args: Mapping[str, Any] | None = None,
-          on: dt.date | None = None) -> StepOutcome:
+          on: dt.date | None = None) -> Outcome:
     """steps.step, where retrying is harmless: a step that would leave the record as it is makes no commit.
 
     The rule decides it, not git: the step re-run on the record gives the record itself (the same score
@@ -62,22 +54,22 @@ def _step(session: Session, project_id: str, action: str, args: Mapping[str, Any
             after = replay.run(action, before, ctx, args)
         except DjError:
             if session.commit and (sha := recovery.already_done(session.root, before, action, ctx, args)):
-                return StepOutcome(before, store.project_path(session.root, project_id), None, unchanged=(
+                return Outcome(before, store.project_path(session.root, project_id), None, unchanged=(
                     f"这一步已经办理过（提交 {sha[:7]}），记录与这次办理的结果完全相同，无需修改。"))
             raise
         if after == before:
-            return StepOutcome(before, store.project_path(session.root, project_id), None,
+            return Outcome(before, store.project_path(session.root, project_id), None,
                                unchanged=TRANSITIONS[action].same)
         if TRANSITIONS[action].appends and session.commit and (
                 sha := recovery.already_done(session.root, before, action, ctx, args)):
-            return StepOutcome(before, store.project_path(session.root, project_id), None, unchanged=(
+            return Outcome(before, store.project_path(session.root, project_id), None, unchanged=(
                 f"这一笔已经登记过（提交 {sha[:7]}，日期、金额、用途、票据号都相同），没有重复登记；"
                 f"如确是另一笔相同的支出，请用 --receipt 写上它自己的票据号再登记。"))
     else:
         after = replay.run(action, before, ctx, args)
     warning = recovery.date_warning(session.root, before, action, ctx) if on is None and session.commit else ""
     outcome = steps.record(session, action, before, after, on, args=args)
-    return StepOutcome(outcome.project, outcome.path, outcome.commit, outcome.forms, warning=warning)
+    return Outcome(outcome.project, outcome.path, outcome.commit, outcome.forms, warning=warning)
 
 
 def _interrupted(session: Session, project_id: str, action: str, ctx: Any, args: Mapping[str, Any]
@@ -260,7 +252,7 @@ def score_sheet(session: Session, rows: Sequence[SheetRow], *, reviewer: str, de
         raise DjError("评分表中没有任何项目；请检查文件内容。")
     same = [before for before, after in changes if after == before]
     changed = [(before, after) for before, after in changes if after != before]
-    kept: list[Outcome] = [StepOutcome(b, store.project_path(session.root, b.id), None,
+    kept: list[Outcome] = [Outcome(b, store.project_path(session.root, b.id), None,
                                        unchanged=TRANSITIONS[action].same) for b in same]
     if not changed:
         return kept

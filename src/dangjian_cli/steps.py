@@ -28,6 +28,8 @@ class Outcome:
     path: Path
     commit: str | None  # None when no commit was made
     forms: tuple[Path, ...] = ()  # the step's forms, in out/<id>/
+    unchanged: str = ""  # the record already holds what the step writes: no commit, and why
+    warning: str = ""  # the step was recorded, but something about it looks wrong (one sentence)
 
 
 def context(session: Session, on: dt.date | None) -> Context:

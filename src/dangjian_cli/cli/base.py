@@ -257,6 +257,9 @@ def done(session: Session, outcome: Outcome, verb: str) -> None:
     from dangjian_cli import store
 
     p = outcome.project
+    if outcome.unchanged:
+        say(f"{p.id}：{outcome.unchanged}")
+        return
     shown = store.display(outcome.path, session.root)
     if outcome.commit:
         committed = f"已提交 {outcome.commit[:7]}"
@@ -267,6 +270,8 @@ def done(session: Session, outcome: Outcome, verb: str) -> None:
     say(f"{verb}：{p.id}《{p.title}》，状态：{p.status.label}（{shown}，{committed}）")
     for form in outcome.forms:
         say(f"  表格：{store.display(form, session.root)}")
+    if outcome.warning:
+        sys.stderr.write(f"注意：{outcome.warning}\n")
 
 
 def record_json(project: Project | Branch) -> dict[str, Any]:

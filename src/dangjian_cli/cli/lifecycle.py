@@ -18,6 +18,7 @@ from dangjian_cli.cli.base import (
     ReasonOpt,
     RepoOpt,
     app,
+    done,
     parse_date,
     parse_money,
     record_json,
@@ -27,20 +28,6 @@ from dangjian_cli.cli.base import (
 from dangjian_cli.errors import DjError
 
 # --- the life of a project -------------------------------------------------------------
-
-
-def _done(session: Any, outcome: Any, verb: str) -> None:
-    """What a step says: done (and a warning on stderr when its date looks forgotten), or why nothing changed."""
-    import sys
-
-    from dangjian_cli.cli.base import done
-
-    if getattr(outcome, "unchanged", ""):
-        say(f"{outcome.project.id}：{outcome.unchanged}")
-        return
-    done(session, outcome, verb)
-    if warning := getattr(outcome, "warning", ""):
-        sys.stderr.write(f"注意：{warning}\n")
 
 
 @app.command()
@@ -117,7 +104,7 @@ def apply(
     if as_json:
         say(json.dumps(record_json(outcome.project), ensure_ascii=False, indent=2))
     else:
-        _done(session, outcome, "已申报")
+        done(session, outcome, "已申报")
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -142,7 +129,7 @@ def approve(
 
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.approve(session, project_id, opinion=opinion, doc_no=doc_no, funding=funding, on=on)
-    _done(session, outcome, "已立项")
+    done(session, outcome, "已立项")
 
 
 @app.command()
@@ -155,7 +142,7 @@ def reject(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOpt
     from dangjian_cli import actions
 
     session = session_of(ctx, repo, as_, no_commit)
-    _done(session, actions.reject(session, project_id, reason=reason, on=on), "不予立项")
+    done(session, actions.reject(session, project_id, reason=reason, on=on), "不予立项")
 
 
 @app.command("return")
@@ -168,7 +155,7 @@ def return_(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOp
     from dangjian_cli import actions
 
     session = session_of(ctx, repo, as_, no_commit)
-    _done(session, actions.return_(session, project_id, reason=reason, on=on), "已退回修改")
+    done(session, actions.return_(session, project_id, reason=reason, on=on), "已退回修改")
 
 
 @app.command("mid-check")
@@ -191,7 +178,7 @@ def mid_check(
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.mid_check(session, project_id, result=result, opinion=opinion, deadline=deadline,
                                 issues=issues, on=on)
-    _done(session, outcome, "已记录中期检查")
+    done(session, outcome, "已记录中期检查")
 
 
 @app.command()
@@ -206,7 +193,7 @@ def rectified(ctx: typer.Context, project_id: IdArg,
     from dangjian_cli import actions
 
     session = session_of(ctx, repo, as_, no_commit)
-    _done(session, actions.rectified(session, project_id, note=note, on=on), "已整改")
+    done(session, actions.rectified(session, project_id, note=note, on=on), "已整改")
 
 
 @app.command()
@@ -228,14 +215,14 @@ def close(
 
     if docximport.is_word(report):
         sections = docximport.closing_report(report, str(report), project_id)
-        _done(session, actions.close(session, project_id, report=sections, on=on), "已结题")
+        done(session, actions.close(session, project_id, report=sections, on=on), "已结题")
         return
     try:
         raw = report.read_bytes()
     except FileNotFoundError:
         raise DjError(f"找不到结题报告 {report}；请检查 --report 的路径。") from None
     sections = handedin.parse_closing_report(store.decode(raw, str(report)))
-    _done(session, actions.close(session, project_id, report=sections, on=on), "已结题")
+    done(session, actions.close(session, project_id, report=sections, on=on), "已结题")
 
 
 @app.command()
@@ -277,7 +264,7 @@ def score(
         outcomes = actions.score_sheet(session, rows, reviewer=reviewer, defense_round=defense, replace=replace,
                                        on=on)
         for outcome in outcomes:
-            _done(session, outcome, "已录入评分")
+            done(session, outcome, "已录入评分")
         return
     assert project_id is not None
     points = handedin.parse_points(item or [])
@@ -287,7 +274,7 @@ def score(
     else:
         outcome = actions.score(session, project_id, reviewer=reviewer, points=points, comment=comment,
                                 replace=replace, on=on)
-    _done(session, outcome, "已录入评分")
+    done(session, outcome, "已录入评分")
 
 
 @app.command()
@@ -302,7 +289,7 @@ def accept(ctx: typer.Context, project_id: IdArg, on: DateOpt = None, repo: Repo
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.accept(session, project_id, on=on)
     p = outcome.project
-    _done(session, outcome, "验收完成")
+    done(session, outcome, "验收完成")
     result = p.result or (p.past_stages[-1].result if p.past_stages else None)
     if result is not None:
         say(f"总分 {result.total}，{'通过' if result.passed == 'yes' else '未通过'}"
@@ -319,7 +306,7 @@ def terminate(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: Date
     from dangjian_cli import actions
 
     session = session_of(ctx, repo, as_, no_commit)
-    _done(session, actions.terminate(session, project_id, reason=reason, on=on), "已终止")
+    done(session, actions.terminate(session, project_id, reason=reason, on=on), "已终止")
 
 
 @app.command()
@@ -338,7 +325,7 @@ def spend(
 
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.spend(session, project_id, amount=amount, item=item, receipt=receipt, on=on)
-    _done(session, outcome, "已登记支出")
+    done(session, outcome, "已登记支出")
     p = outcome.project
     say(f"资助 {p.granted} 元，已支出 {p.spent} 元，结余 {p.balance} 元")
 
@@ -361,4 +348,4 @@ def correct(
 
     session = session_of(ctx, repo, as_, no_commit)
     outcome = actions.correct(session, project_id, to=to, reason=reason)
-    _done(session, outcome, "已更正日期")
+    done(session, outcome, "已更正日期")
