@@ -102,7 +102,7 @@ FILLED: dict[str, Any] = {
     "milestones.date": ["2025年6月30日", "２０２５/１２/３１"],
     "milestones.content": ["设岗定责", "中期总结"],
     "budget.item": ["安全标识制作", "培训资料"],
-    "budget.amount": ["３００", "1,450.5元"],
+    "budget.amount": ["３００．００", "1,450.5元"],
 }
 
 
