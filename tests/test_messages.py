@@ -50,7 +50,7 @@ def english(text: str, typed: tuple[str, ...] = ()) -> list[str]:
     text = OPTION.sub(" ", text)
     found = [m.group(0) for m in PYTHON.finditer(text)]
     rest = NOT_WORDS.sub(" ", text)
-    known = ALLOWED | set(typed) | set(COMMANDS) | set(GROUPS) | set(_subcommands("branch"))
+    known = ALLOWED | set(typed) | set(COMMANDS) | set(GROUPS) | set(_subcommands("branch")) | set(_subcommands("form"))
     return found + [w for w in re.findall(r"[A-Za-z][A-Za-z-]*", rest) if w.rstrip("-") not in known]
 
 
@@ -61,7 +61,7 @@ def assert_chinese(text: str, typed: tuple[str, ...] = ()) -> None:
 
 
 HELP_PAGES = [[], *[[name] for name in COMMANDS], *[[group] for group in GROUPS],
-              *[["branch", sub] for sub in _subcommands("branch")]]
+              *[["branch", sub] for sub in _subcommands("branch")], *[["form", sub] for sub in _subcommands("form")]]
 
 
 @pytest.mark.parametrize("args", HELP_PAGES, ids=lambda a: " ".join(a) or "dj")
