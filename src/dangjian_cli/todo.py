@@ -107,10 +107,12 @@ class _Guards:
         return self.seen[key]
 
     def project(self, action: str, status: Status, unit: str, branch: str) -> list[Person]:
-        fields: dict[str, Any] = {"id": "0000-探-000", "unit": unit, "branch": branch, "status": status}
-        probe = Project.model_construct(**fields)  # only what the guard looks at
-        return self._who(("project", action, status, unit, branch), TRANSITIONS[action].roles,
-                         lambda ctx: workflow.begin(probe, action, ctx))
+        key = ("project", action, status, unit, branch)
+        if key not in self.seen:
+            fields: dict[str, Any] = {"id": "0000-探-000", "unit": unit, "branch": branch, "status": status}
+            probe = Project.model_construct(**fields)  # only what the guard looks at
+            self._who(key, TRANSITIONS[action].roles, lambda ctx: workflow.begin(probe, action, ctx))
+        return self.seen[key]
 
     def branch(self, action: str, branch: Branch) -> list[Person]:
         return self._who(("branch", action, branch.status, branch.unit, branch.name),
