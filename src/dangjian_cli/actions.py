@@ -46,9 +46,12 @@ def _step(session: Session, project_id: str, action: str, args: Mapping[str, Any
     """
     args = args or {}
     ctx = steps.context(session, on)
-    before = _interrupted(session, project_id, action, ctx, args)
+    before = None
+    if steps.is_dirty(session, project_id):  # a hand edit, or what a run that died left uncommitted
+        before = recovery.interrupted(session.root, project_id, action, ctx, args)
+        if before is None:
+            raise steps.dirty_refusal(session, project_id)
     if before is None:
-        steps.refuse_dirty(session, project_id)
         before = store.load_project(session.root, project_id)
         try:
             after = replay.run(action, before, ctx, args)
@@ -60,7 +63,7 @@ def _step(session: Session, project_id: str, action: str, args: Mapping[str, Any
         if after == before:
             return Outcome(before, store.project_path(session.root, project_id), None,
                                unchanged=TRANSITIONS[action].same)
-        if TRANSITIONS[action].appends and session.commit and (
+        if TRANSITIONS[action].appends and session.commit and recovery.repeats_last(before, after, action) and (
                 sha := recovery.already_done(session.root, before, action, ctx, args)):
             return Outcome(before, store.project_path(session.root, project_id), None, unchanged=(
                 f"这一笔已经登记过（提交 {sha[:7]}，日期、金额、用途、票据号都相同），没有重复登记；"
@@ -70,15 +73,6 @@ def _step(session: Session, project_id: str, action: str, args: Mapping[str, Any
     warning = recovery.date_warning(session.root, before, action, ctx) if on is None and session.commit else ""
     outcome = steps.record(session, action, before, after, on, args=args)
     return Outcome(outcome.project, outcome.path, outcome.commit, outcome.forms, warning=warning)
-
-
-def _interrupted(session: Session, project_id: str, action: str, ctx: Any, args: Mapping[str, Any]
-                 ) -> Project | None:
-    """The committed record, when the file on disk is exactly what this step writes on it (a run that died)."""
-    if not session.commit:
-        return None
-    return recovery.interrupted(session.root, project_id, action, ctx, args)
-
 
 
 def apply_new(session: Session, fields: Mapping[str, Any], on: dt.date | None = None) -> Outcome:

@@ -55,12 +55,9 @@ def already_done(root: Any, current: Project, action: str, ctx: Context, args: M
 
 
 def interrupted(root: Any, project_id: str, action: str, ctx: Context, args: Mapping[str, Any]) -> Project | None:
-    """The committed record, when the file beside it holds exactly what this step writes on it (dj died before its
-    commit): the retry then commits the step instead of calling the file a hand edit."""
-    path = store.project_path(root, project_id)
-    if not path.is_file() or not gitrepo.is_repo(root) or not gitrepo.has_head(root):
-        return None
-    if not gitrepo.dirty(root, [path]):
+    """The committed record, when the file, which differs from it, holds exactly what this step writes on it (dj
+    died before its commit): the retry then commits the step instead of calling the file a hand edit."""
+    if not store.project_path(root, project_id).is_file():
         return None
     committed = record_at(root, "HEAD", store.project_relpath(project_id))
     if committed is None:
@@ -70,6 +67,16 @@ def interrupted(root: Any, project_id: str, action: str, ctx: Context, args: Map
     except DjError:
         return None
     return committed if _rerun(action, committed, ctx, args) == on_disk else None
+
+
+def repeats_last(before: Project, after: Project, action: str) -> bool:
+    """Whether the entry this step adds equals the one the record ends with: only then can the run be a retry
+    of the last one (already_done asks git), so a first run costs no look at the history."""
+    for field in TRANSITIONS[action].writes:
+        old, new = getattr(before, field, None), getattr(after, field, None)
+        if isinstance(old, list) and isinstance(new, list) and len(new) == len(old) + 1:
+            return bool(old) and new[-1] == old[-1]
+    return False
 
 
 def date_warning(root: Any, before: Project, action: str, ctx: Context) -> str:

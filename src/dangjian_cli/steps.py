@@ -157,17 +157,23 @@ def commit(session: Session, action: str, changes: Sequence[tuple[AnyRecord | No
     return gitrepo.commit(session.root, paths, text, author=session.author, when=session.when)
 
 
-def refuse_dirty(session: Session, project_id: str, kind: RecordKind = PROJECT) -> None:
-    if not session.commit:
-        return
-    path = session.root / kind.path(project_id)
-    if gitrepo.dirty(session.root, [path]):
-        shown = store.display(path, session.root)
-        # `git checkout -- FILE` would restore the staged version, which a dj killed before its commit leaves
-        undo = (f"撤销（git checkout HEAD -- {shown}，会丢掉这些修改）" if gitrepo.file_at(session.root, "HEAD", shown)
-                else "删除或移走这个从未提交过的文件")
-        raise DjError(f"{shown} 有尚未提交的手工修改，dj 不会把它们混进自己的提交；"
-                      f"请先提交（git commit {shown}）或{undo}后再试。")
+def is_dirty(session: Session, record_id: str, kind: RecordKind = PROJECT) -> bool:
+    """Whether the record's file has changes dj did not commit (never, when dj does not commit)."""
+    return session.commit and bool(gitrepo.dirty(session.root, [session.root / kind.path(record_id)]))
+
+
+def refuse_dirty(session: Session, record_id: str, kind: RecordKind = PROJECT) -> None:
+    if is_dirty(session, record_id, kind):
+        raise dirty_refusal(session, record_id, kind)
+
+
+def dirty_refusal(session: Session, record_id: str, kind: RecordKind = PROJECT) -> DjError:
+    shown = store.display(session.root / kind.path(record_id), session.root)
+    # `git checkout -- FILE` would restore the staged version, which a dj killed before its commit leaves
+    undo = (f"撤销（git checkout HEAD -- {shown}，会丢掉这些修改）" if gitrepo.file_at(session.root, "HEAD", shown)
+            else "删除或移走这个从未提交过的文件")
+    return DjError(f"{shown} 有尚未提交的手工修改，dj 不会把它们混进自己的提交；"
+                   f"请先提交（git commit {shown}）或{undo}后再试。")
 
 
 def step(session: Session, project_id: str, action: str, args: Mapping[str, Any] | None = None,
