@@ -30,7 +30,7 @@ import peers
 import repos
 from peers import Cmd, Sample, Timing, check_jsonschema, dj_command, old_dj, typer_app, version_of
 
-FIGURES = ("help", "show", "step", "list", "due", "check", "render", "pdf", "audit", "log", "first")
+FIGURES = ("help", "show", "step", "list", "due", "check", "site", "render", "pdf", "audit", "log", "first")
 INDEX = Path(".git") / "dj" / "index.sqlite3"  # where dj keeps its index: deleted for a cold run
 RENDER_PROJECTS = 50  # ~150 forms: a throughput, not a start-up
 PDF_PROJECTS = 33  # ~100 forms, converted in one `dj render --all --pdf`
@@ -179,6 +179,17 @@ class Bench:
             yield self.ratio("dj check @10k cold: check-jsonschema / dj", cold, peer, name, 8, faster=True)
         warm, = self.timing.measure(self.cmd(root, "check"))
         yield self.within("dj check @10k warm", warm, 1)
+
+    def fig_site(self, sizes: list[int]) -> Iterator[Row]:
+        """`dj site` of the 10k repository within 10 s, beside `dj list` of the same repository in the same run."""
+        if 10000 not in sizes:
+            return
+        root = self.projects(10000)
+        out = self.scratch / "site"
+        mine, peer = self.timing.measure(self.cmd(root, "site", "--out", str(out)), self.cmd(root, "list"))
+        row = self.within("dj site @10k warm", mine, 10)
+        yield replace(row, peer=f"{self.seconds(peer)} dj list",
+                      ratio="" if mine.failure or peer.failure else f"{mine.seconds / peer.seconds:.1f}")
 
     def forms(self, projects: int, pdf: bool) -> tuple[Sample, int]:
         """`dj render --all` into a fresh folder each run, and how many forms (or PDFs) the last run made."""

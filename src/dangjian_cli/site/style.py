@@ -18,6 +18,7 @@ h3 { font-size: 15px; margin: 18px 0 8px; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 14px; }
 th, td { border: 1px solid var(--line); padding: 5px 10px; text-align: left; vertical-align: top; }
 th { background: var(--band); font-weight: 600; white-space: nowrap; }
+tbody td:nth-child(-n+2), td a, td code { white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.late td { color: var(--red); }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0 4px; }
