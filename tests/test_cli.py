@@ -125,3 +125,25 @@ def test_check_json_lists_problems_for_bots(repo: Path, dj: Dj) -> None:
     assert r.exit_code == 1
     problems = json.loads(r.stdout)
     assert problems[0]["file"] == f"projects/2025/{pid}.yaml" and "unit" in problems[0]["message"]
+
+
+def test_apply_takes_the_unit_code_a_clerk_types_and_records_its_name(repo: Path, dj: Dj) -> None:
+    pid = apply_sample(dj, "--unit", "外语", "--branch", "外国语学院教工党支部")
+    assert pid == "2025-外语-001"
+    assert json.loads(dj("show", pid, "--json").stdout)["unit"] == "外国语学院党委"
+    wrong = dj("apply", "--from", str(DATA / "application.yaml"), "--unit", "外院", "--date", "2025-05-06")
+    assert wrong.exit_code == 1
+    assert "单位“外院”不在 dj.yaml 的 units 中" in wrong.stderr and "外国语学院党委（外语）" in wrong.stderr
+
+
+def test_mid_check_takes_its_conclusion_in_chinese(repo: Path, dj: Dj, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DJ_NO_FORMS", "1")
+    pid = apply_sample(dj)
+    assert dj("approve", pid, "--doc-no", "党组〔2025〕1号", "--date", "2025-05-20").exit_code == 0
+    unknown = dj("mid-check", pid, "--result", "不合格", "--date", "2026-03-10")
+    assert unknown.exit_code == 2 and "“不合格”不是检查结论；请写 通过（pass）或 整改（rectify）" in unknown.stderr
+    r = dj("mid-check", pid, "--result", "整改", "--issues", "活动记录不全", "--deadline", "2026-04-15",
+           "--date", "2026-03-10")
+    assert r.exit_code == 0, r.stderr
+    shown = json.loads(dj("show", pid, "--json").stdout)
+    assert shown["status"] == "rectifying" and shown["mid_checks"][-1]["result"] == "rectify"

@@ -80,10 +80,12 @@ def apply_new(session: Session, fields: Mapping[str, Any], on: dt.date | None = 
     # keys in Chinese or misspelt, and every field left out, before any of them is looked up
     if handed := validation.handed_in(Project, fields, workflow.APPLICATION_FIELDS, complete=True):
         raise DjError(f"申报内容不完整或有误：{'，'.join(handed)}；请补全后再申报。")
-    unit = session.config.unit(str(fields.get("unit") or ""))
+    unit = session.config.find_unit(str(fields.get("unit") or "").strip())
     if unit is None:
-        names = "、".join(u.name for u in session.config.units) or "（尚未配置）"
-        raise DjError(f"单位“{fields.get('unit') or ''}”不在 dj.yaml 的 units 中；请用 --unit 指定，可选：{names}。")
+        names = "、".join(f"{u.name}（{u.code}）" for u in session.config.units) or "（尚未配置）"
+        raise DjError(f"单位“{fields.get('unit') or ''}”不在 dj.yaml 的 units 中；请用 --unit 写单位名称或代码，"
+                      f"可选：{names}。")
+    fields = {**fields, "unit": unit.name}  # the record holds the name, whichever the clerk typed
     cycle = session.config.cycle
     new_id = store.next_id(session.root, cycle, unit.code)
     project = workflow.apply(fields, ctx, new_id)

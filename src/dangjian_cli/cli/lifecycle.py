@@ -41,7 +41,7 @@ def apply(
     check: Annotated[bool, typer.Option("--check", help="只检查 --from-docx 的申报表读出什么、哪些读不出，不申报")
                      ] = False,
     title: Annotated[str | None, typer.Option(help="项目名称")] = None,
-    unit: Annotated[str | None, typer.Option(help="项目所在单位（二级党组织）")] = None,
+    unit: Annotated[str | None, typer.Option(help="项目所在单位（二级党组织的名称或代码）")] = None,
     branch: Annotated[str | None, typer.Option(help="项目所在党支部")] = None,
     leader: Annotated[str | None, typer.Option(help="项目执行者")] = None,
     secretary: Annotated[str | None, typer.Option(help="支部书记")] = None,
@@ -158,11 +158,22 @@ def return_(ctx: typer.Context, project_id: IdArg, reason: ReasonOpt, on: DateOp
     done(session, actions.return_(session, project_id, reason=reason, on=on), "已退回修改")
 
 
+_RESULTS = {"pass": "pass", "通过": "pass", "rectify": "rectify", "整改": "rectify", "限期整改": "rectify"}
+
+
+def _result(text: str) -> str:
+    """The conclusion as the record writes it, from its code or as a clerk says it (通过, 整改)."""
+    if text.strip() not in _RESULTS:
+        raise typer.BadParameter(f"“{text}”不是检查结论；请写 通过（pass）或 整改（rectify）。")
+    return _RESULTS[text.strip()]
+
+
 @app.command("mid-check")
 def mid_check(
     ctx: typer.Context,
     project_id: IdArg,
-    result: Annotated[str, typer.Option(help="检查结论：pass（通过）或 rectify（限期整改）")],
+    result: Annotated[str, typer.Option(parser=_result, metavar="结论",
+                                        help="检查结论：通过（pass）或 整改（rectify，限期整改）")],
     opinion: Annotated[str, typer.Option(help="检查意见")] = "",
     deadline: Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="日期",
                                                      help="整改期限（rectify 时必填）")] = None,
