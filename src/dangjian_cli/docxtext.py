@@ -19,7 +19,7 @@ _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fal
 _SKIP = {f"{W}{t}" for t in ("del", "delText", "instrText", "txbxContent", "sdtPr", "pPr", "rPr", "tblPr",
                              "trPr", "tcPr", "moveFrom")} | {_MC_FALLBACK}
 _WRAPPERS = {f"{W}{t}" for t in ("customXml", "ins", "moveTo", "smartTag")}
-_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+\s*[、.．]|（[一二三四五六七八九十]+）|\d+\s*[、.．])?"
+_NUMBERED = re.compile(r"^#*(?:[一二三四五六七八九十]+\s*[、.．]|（[一二三四五六七八九十]+）|\d+\s*[、.．])?"
                        r"\s*(.+?)\s*[：:]?$")
 _SIGNATURES = re.compile(r"^(项目执行者|支部书记|负责人)?签字")
 
