@@ -66,7 +66,8 @@ def recommend(project: Project, ctx: Context) -> Project:
         raise DjError(f"项目 {project.id} 已于 {project.competition.recommended} 推荐过，无需再次推荐。")
     deadline = ctx.config.calendar.recommend_by
     if deadline is not None and ctx.on > deadline:
-        raise DjError(f"推荐截止日期是 {deadline}，{ctx.on} 已过期，不能再推荐；确是在截止日期前推荐的，请用 --date 写上实际推荐的日期。")
+        raise DjError(f"推荐截止日期是 {deadline}，{ctx.on} 已过期，不能再推荐；"
+                      f"确是在截止日期前推荐的，请用 --date 写上实际推荐的日期。")
     return update(project, competition=Entry(recommended=ctx.on, recommended_by=ctx.actor.name))
 
 

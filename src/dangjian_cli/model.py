@@ -11,12 +11,10 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from dangjian_cli.errors import DjError
+from dangjian_cli.paths import ID_PATTERN as ID_PATTERN
+from dangjian_cli.paths import ID_RE as ID_RE
 
 SCHEMA_VERSION = 1
-
-ID_PATTERN = r"^[0-9]{4}-[0-9A-Za-z\u4e00-\u9fff]{1,16}-[0-9]{3,}$"
-ID_RE = re.compile(ID_PATTERN)
-
 
 CENT = Decimal("0.00")
 # Money as people write it: digits, a point and at most two decimals. 1e3, NaN and Infinity are numbers to

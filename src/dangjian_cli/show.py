@@ -10,6 +10,7 @@ from typing import Any
 from dangjian_cli import gitrepo, store, workflow
 from dangjian_cli.config import Config
 from dangjian_cli.context import add_months
+from dangjian_cli.gitrepo import LogEntry
 from dangjian_cli.model import Project, Status
 from dangjian_cli.textout import labelled
 from dangjian_cli.transitions import Transition
@@ -239,15 +240,16 @@ def _args(trailers: Mapping[str, str]) -> dict[str, Any]:
 HISTORY_COLUMNS = ("日期", "办理人", "操作", "状态变化", "提交", "记录版本")
 
 
-def history_rows(root: Path, project_id: str) -> list[tuple[str, ...]]:
-    """`dj log`'s rows, oldest first: one per commit that touched the project's file."""
+def history_rows(root: Path, project_id: str, entries: list[LogEntry] | None = None) -> list[tuple[str, ...]]:
+    """`dj log`'s rows, oldest first: one per commit that touched the project's file (`entries`, when git was
+    asked already)."""
     config = _config(root)
 
     def name(email: str) -> str:
         person = config.person(email) if config else None
         return person.name if person else email
 
-    return log_rows(root, store.project_path(root, project_id), workflow.TRANSITIONS, _label, name)
+    return log_rows(root, store.project_path(root, project_id), workflow.TRANSITIONS, _label, name, entries)
 
 
 def _detail(action: str, args: Mapping[str, Any], name: Callable[[str], str]) -> str:
@@ -261,13 +263,12 @@ def _detail(action: str, args: Mapping[str, Any], name: Callable[[str], str]) ->
 
 
 def log_rows(root: Path, path: Path, steps: Mapping[str, Transition], status_label: Callable[[str], str],
-             name: Callable[[str], str] = str) -> list[tuple[str, ...]]:
-    """A record's history from git, oldest first, in HISTORY_COLUMNS: its steps named from its table.
-
-    `name` turns a reviewer's e-mail in Dj-Args into the name the row shows.
+             name: Callable[[str], str] = str, entries: list[LogEntry] | None = None) -> list[tuple[str, ...]]:
+    """A record's history from git (`entries`, or asked now), oldest first, in HISTORY_COLUMNS: its steps named
+    from its table. `name` turns a reviewer's e-mail in Dj-Args into the name the row shows.
     """
     rows: list[tuple[str, ...]] = []
-    for e in reversed(gitrepo.history(root, path)):
+    for e in reversed(gitrepo.history(root, path) if entries is None else entries):
         t = e.trailers
         action = t.get("Dj-Action", "")
         label = steps[action].label if action in steps else "手工修改"

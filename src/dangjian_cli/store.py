@@ -17,15 +17,18 @@ from pydantic import BaseModel, ValidationError
 from dangjian_cli import filekinds, yamlio
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
-from dangjian_cli.model import ID_RE, SCHEMA_VERSION, Project, SchemaVersioned, explain
+from dangjian_cli.model import SCHEMA_VERSION, Project, SchemaVersioned, explain
+from dangjian_cli.paths import BRANCHES_DIR as BRANCHES_DIR
+from dangjian_cli.paths import CONFIG_FILE as CONFIG_FILE
+from dangjian_cli.paths import PROJECTS_DIR as PROJECTS_DIR
+from dangjian_cli.paths import SCHEMAS_DIR as SCHEMAS_DIR
+from dangjian_cli.paths import find_root as find_root
+from dangjian_cli.paths import project_path as project_path
+from dangjian_cli.paths import project_relpath as project_relpath
 
 if TYPE_CHECKING:  # branch records: only the grading commands read them, so only they pay for the model
     from dangjian_cli.branchmodel import Branch
 
-CONFIG_FILE = "dj.yaml"
-PROJECTS_DIR = "projects"
-BRANCHES_DIR = "branches"  # 党支部分类定级 (004): branches/<round>/<id>.yaml
-SCHEMAS_DIR = "schemas"
 MODELINE = "# yaml-language-server: $schema="
 # A record, dj.yaml or a file handed in (an application, a score sheet, a closing report) larger than this is
 # not one: a year of a project's steps takes a few dozen KB. Refused before it is read, let alone parsed.
@@ -161,36 +164,9 @@ def invalid(shown: str, problems: list[str]) -> DjError:
 # --- the data repository -------------------------------------------------------------
 
 
-def find_root(start: Path | None = None, override: Path | None = None) -> Path:
-    """The folder holding dj.yaml: --repo, or the nearest one walking up like git does."""
-    if override is not None:
-        if not (override / CONFIG_FILE).is_file():
-            raise DjError(f"{override} 下没有 {CONFIG_FILE}；请检查 --repo 的路径，或先运行 dj init。")
-        return override.resolve()
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
-    raise DjError(
-        f"当前目录及其上级目录中都没有 {CONFIG_FILE}；请进入数据仓库目录，或用 --repo 指定，或先运行 dj init。"
-    )
-
-
 def load_config(root: Path) -> Config:
     path = root / CONFIG_FILE
     return read_valid(Config, path, CONFIG_FILE)
-
-
-def project_path(root: Path, project_id: str) -> Path:
-    """The id gives the path: projects/<cycle>/<id>.yaml. Nothing else can name a file."""
-    return root / project_relpath(project_id)
-
-
-def project_relpath(project_id: str) -> str:
-    """project_path relative to the repository, as git names it (a string: 10,000 Paths cost a tenth of a second)."""
-    if not ID_RE.fullmatch(project_id):
-        raise DjError(f"“{project_id}”不是有效的项目编号（应形如 2025-机电-003）；请用 dj list 查看编号。")
-    return f"{PROJECTS_DIR}/{project_id[:4]}/{project_id}.yaml"
 
 
 def load_project(root: Path, project_id: str) -> Project:

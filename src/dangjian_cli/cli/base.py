@@ -203,16 +203,16 @@ def session_of(ctx: typer.Context, repo: Path | None, as_: str | None, no_commit
 
 
 def root_of(ctx: typer.Context, repo: Path | None) -> Path:
-    from dangjian_cli import store
+    from dangjian_cli import paths
 
-    return store.find_root(override=repo or (ctx.obj or {}).get("repo"))
+    return paths.find_root(override=repo or (ctx.obj or {}).get("repo"))
 
 
 def current_id(root: Path, project_id: str) -> str:
     """The id a project has now: an old number that dj renumbered leads to the new one, with a note."""
-    from dangjian_cli import gitrepo, store
+    from dangjian_cli import gitrepo, paths
 
-    if store.project_path(root, project_id).exists() or not gitrepo.is_repo(root):
+    if paths.project_path(root, project_id).exists() or not gitrepo.is_repo(root):
         return project_id
     new = gitrepo.renumbered_to(root, project_id)
     if new is None:

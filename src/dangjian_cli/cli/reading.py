@@ -128,16 +128,21 @@ def log(ctx: typer.Context, project_id: IdArg, repo: RepoOpt = None) -> None:
 
     例：dj log 2025-机电-003
     """
-    from dangjian_cli import gitrepo, store
-    from dangjian_cli.show import HISTORY_COLUMNS, history_rows
-    from dangjian_cli.textout import print_table
+    from dangjian_cli import gitrepo, paths
 
     root = root_of(ctx, repo)
     project_id = current_id(root, project_id)
-    path = store.project_path(root, project_id)
+    path = paths.project_path(root, project_id)
+    # git walks the history while dj loads what reads it (the models, a tenth of a second)
+    history = gitrepo.history_started(root, path) if path.exists() and gitrepo.is_repo(root) else None
+
+    from dangjian_cli import store
+    from dangjian_cli.show import HISTORY_COLUMNS, history_rows
+    from dangjian_cli.textout import print_table
+
     if not path.exists():
         store.load_project(root, project_id)  # raises the friendly "no such project"
-    rows = history_rows(root, project_id) if gitrepo.is_repo(root) else []
+    rows = history_rows(root, project_id, history()) if history is not None else []
     if not rows:
         say(f"{project_id} 还没有任何 git 提交记录（文件尚未提交，或不在 git 仓库中）。")
         return
