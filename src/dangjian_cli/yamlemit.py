@@ -62,7 +62,7 @@ def _mapping(data: dict[Any, Any], indent: int, first: str, out: list[str]) -> N
         kind = type(value)
         if kind is str:  # most of a record: looked up here, not through _scalar
             if "\n" in value:
-                out.append(f"{lead}{key}: {_literal(value, indent + 2)}")
+                out.append(f"{lead}{key}: {_BLOCKS.get((value, indent)) or _block(value, indent + 2)}")
             else:
                 out.append(f"{lead}{key}: {_TEXTS.get(value) or _text(value)}\n")
         elif kind is dict:
@@ -137,6 +137,17 @@ def _plain(text: str) -> str:
     if text.startswith("...") or (text.isascii() and text[0] in "+.0123456789"):
         raise _Unsure  # ruamel asks YAML 1.2 too, where 1e3 and 0o17 are numbers
     return text
+
+
+_BLOCKS: dict[tuple[str, int], str] = {}  # (text, its key's indent) → its literal block: versions repeat them
+
+
+def _block(text: str, indent: int) -> str:
+    """_literal, remembered (forgotten with the texts, so memory stays flat)."""
+    if len(_BLOCKS) > _REMEMBERED:
+        _BLOCKS.clear()
+    found = _BLOCKS[(text, indent - 2)] = _literal(text, indent)
+    return found
 
 
 def _literal(text: str, indent: int) -> str:
