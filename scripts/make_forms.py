@@ -22,7 +22,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT  # type: ignore[import-untyped]
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT  # type: ignore[import-untyped]
 from docx.oxml import OxmlElement  # type: ignore[import-untyped]
 from docx.oxml.ns import qn  # type: ignore[import-untyped]
-from docx.shared import Mm, Pt  # type: ignore[import-untyped]
+from docx.shared import Mm, Pt, RGBColor  # type: ignore[import-untyped]
 from docx.text.paragraph import Paragraph  # type: ignore[import-untyped]
 
 OUT = Path(__file__).resolve().parents[1] / "src" / "dangjian_cli" / "forms"
@@ -260,6 +260,137 @@ def signatures(doc, *lines: str) -> None:  # type: ignore[no-untyped-def]
             blank.font.underline = True
 
 
+# What follows an element in its parent, in the order the schema (ECMA-376) fixes: Word refuses a file whose
+# elements come in another order, so an element is put before the first of these its parent already has.
+_P_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                    "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                    "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId",
+                    "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+AFTER = {
+    "w:pBdr": _P_AFTER_BORDERS,
+    "w:w": ("w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
+            "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish",
+            "w:oMath"),
+    "w:tblBorders": ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription",
+                     "w:tblPrChange"),
+    "w:tblCellMar": ("w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange"),
+}
+
+
+def add(parent, child):  # type: ignore[no-untyped-def]
+    """`child` into `parent` where the schema wants it."""
+    tag = child.tag.replace(qn("w:x")[:-1], "w:")
+    parent.insert_element_before(child, *AFTER[tag])
+    return child
+
+
+RED = "FF0000"  # GB/T 9704: 发文机关标志 and the separator under it are printed red
+CHAR = 16  # pt: one character of 3号, the unit GB/T 9704 measures indents in (右空四字)
+NOTICE_FOOTER = "项目编号 {{ id }} · 记录版本 {{ blob }}{{ emoji_note }}"
+
+
+def border(paragraph, edge: str, size: int, color: str = "000000", space: int = 1) -> None:  # type: ignore[no-untyped-def]
+    """A rule along one edge of a paragraph: `size` in eighths of a point, `space` in points from the text."""
+    properties = paragraph._p.get_or_add_pPr()
+    edges = properties.find(qn("w:pBdr"))
+    if edges is None:
+        edges = add(properties, OxmlElement("w:pBdr"))
+    rule = OxmlElement(f"w:{edge}")
+    for key, value in (("w:val", "single"), ("w:sz", str(size)), ("w:space", str(space)), ("w:color", color)):
+        rule.set(qn(key), value)
+    edges.append(rule)
+
+
+def red_head(doc, number: str) -> None:  # type: ignore[no-untyped-def]
+    """GB/T 9704 7.2: 发文机关标志 in red 小标宋, centred; two lines below it the 文号, centred, and 4 mm under the
+    文号 a red rule as wide as the text; the title follows two lines below the rule."""
+    mark = para(doc, "{{ doc.mark }}", 36, CENTER, face=TITLE_FONT)
+    mark.paragraph_format.line_spacing = Pt(52)
+    run = mark.runs[0]
+    run.font.color.rgb = RGBColor.from_string(RED)
+    scale = OxmlElement("w:w")  # characters 80 % wide: a name of 15 characters still fits on one line
+    scale.set(qn("w:val"), "80")
+    add(run._element.get_or_add_rPr(), scale)
+    for _ in range(2):
+        para(doc)
+    line = para(doc, number, align=CENTER)
+    border(line, "bottom", 18, RED, space=11)  # 2¼ pt, 4 mm (11 pt) below the 文号
+    for p in (mark, line, *doc.paragraphs[-3:-1]):
+        p.paragraph_format.keep_with_next = True
+    para(doc)
+
+
+def notice_title(doc, text: str) -> None:  # type: ignore[no-untyped-def]
+    title(doc, text)
+    doc.paragraphs[-1].paragraph_format.space_after = Pt(0)
+    para(doc).paragraph_format.keep_with_next = True  # the 主送 one line below the title
+    para(doc, "{{ doc.to }}：").paragraph_format.keep_with_next = True
+
+
+def sealed(doc, organ: str, date: str) -> None:  # type: ignore[no-untyped-def]
+    """GB/T 9704 7.3.5.1: the date four characters in from the right, the organ centred over it, and two blank lines
+    above them, where the seal goes (its top within a line of the text, its lower half over organ and date)."""
+    keep_with_previous(doc)
+    width = Mm(TEXT_WIDTH[False])
+    name = para(doc, f"\t{organ}")
+    name.paragraph_format.space_before = Pt(2 * 28)  # two lines: LibreOffice keeps few paragraphs together
+    # centred over a date of the usual length, 2026年3月10日: 4 + 3 half-width figures and 年月日, 104 pt
+    name.paragraph_format.tab_stops.add_tab_stop(width - Pt(4 * CHAR + 52), WD_TAB_ALIGNMENT.CENTER)
+    name.paragraph_format.keep_with_next = True
+    day = para(doc, date, align=RIGHT)
+    day.paragraph_format.right_indent = Pt(4 * CHAR)
+
+
+def imprint(doc, date: str) -> None:  # type: ignore[no-untyped-def]
+    """GB/T 9704 7.4 版记 at the foot of the last page: 抄送 (when dj.yaml names any) over 印发机关 and 印发日期, in
+    4号仿宋 between a thick rule above, a thin one between and a thick one below, all as wide as the text.
+
+    A table floating at the bottom of the text area, placed from the page's left edge: LibreOffice keeps a table
+    as wide as the text in the text flow unless it is placed relative to the page.
+    """
+    rows = [["{%tr if doc.cc %}"], ["抄送：{{ doc.cc }}"], ["{%tr endif %}"], [f"{{{{ doc.printer }}}}\t{date}印发"]]
+    t = table(doc, rows, (TEXT_WIDTH[False],), header=False)
+    pr = t._tbl.tblPr
+    place = OxmlElement("w:tblpPr")
+    for key, value in (("w:leftFromText", "0"), ("w:rightFromText", "0"), ("w:vertAnchor", "margin"),
+                       ("w:horzAnchor", "page"), ("w:tblpX", str(int(Mm(28).twips))), ("w:tblpYSpec", "bottom")):
+        place.set(qn(key), value)
+    pr.find(qn("w:tblStyle")).addnext(place)  # where the schema wants it: after the style
+    edges = OxmlElement("w:tblBorders")
+    for edge, size in (("top", 8), ("left", 0), ("bottom", 8), ("right", 0), ("insideH", 4), ("insideV", 0)):
+        rule = OxmlElement(f"w:{edge}")  # thick 0.35 mm, thin 0.25 mm, none at the sides
+        rule.set(qn("w:val"), "single" if size else "nil")
+        if size:
+            for key, value in (("w:sz", str(size)), ("w:space", "0"), ("w:color", "000000")):
+                rule.set(qn(key), value)
+        edges.append(rule)
+    old = pr.find(qn("w:tblBorders"))
+    if old is not None:
+        pr.remove(old)
+    add(pr, edges)
+    margins = OxmlElement("w:tblCellMar")  # the indents below are the standard's, not the cell's padding
+    for edge in ("left", "right"):
+        margin = OxmlElement(f"w:{edge}")
+        margin.set(qn("w:w"), "0")
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    add(pr, margins)
+    width = Mm(TEXT_WIDTH[False])
+    for row in t.rows:
+        p = row.cells[0].paragraphs[0]
+        layout = p.paragraph_format
+        layout.line_spacing = Pt(26)
+        layout.left_indent = layout.right_indent = Pt(14)  # 左右各空一字
+        for run in p.runs:
+            font(run, BODY_FONT, 14)
+        if p.text.startswith("抄送"):  # a second line starts under the first organ's name
+            layout.left_indent, layout.first_line_indent = Pt(14 + 3 * 14), Pt(-3 * 14)
+        elif "\t" in p.text:
+            layout.tab_stops.add_tab_stop(width - Pt(14), WD_TAB_ALIGNMENT.RIGHT)
+    para(doc)  # the paragraph the table is anchored to
+
+
 def info(doc) -> None:  # type: ignore[no-untyped-def]
     pairs(doc, [("项目编号", "{{ id }}"), ("项目名称", "{{ title }}"), ("项目所在单位", "{{ unit }}"),
                 ("项目所在支部", "{{ branch }}"), ("项目执行者", "{{ leader }}"), ("立项日期", "{{ approved_on }}")])
@@ -308,15 +439,18 @@ def application():  # type: ignore[no-untyped-def]
 
 
 def approval():  # type: ignore[no-untyped-def]
-    doc = new_document()
-    title(doc, "党建工作项目立项通知")
-    para(doc, "{{ doc_no }}", align=CENTER)
-    para(doc)
-    para(doc, "{{ unit }}、{{ branch }}：")
-    para(doc, "经评审，你单位申报的“{{ title }}”项目（编号 {{ id }}）予以立项，资助经费 {{ funding }} 元。"
-              "请按照申报方案认真组织实施，按期接受中期检查和结题验收。", indent=True)
+    """A 公文 (GB/T 9704): red head with the 文号, title, 主送, body, 署名 and 成文日期 with room for the seal, 版记."""
+    doc = new_document(footer=NOTICE_FOOTER)
+    red_head(doc, "{{ doc_no }}")
+    notice_title(doc, "党建工作项目立项通知")
+    body = para(doc, "经评审，你单位申报的{{ quoted_title }}项目（项目编号：{{ id }}）予以立项，资助经费"
+                     "{{ funding_text }}。请按照申报方案认真组织实施，按期接受中期检查和结题验收。", indent=True)
+    body.paragraph_format.keep_with_next = True  # the 署名 never stands on a page without a line of the text
+    para(doc, "{%p if opinion %}")
     para(doc, "审批意见：{{ opinion }}", indent=True)
-    signatures(doc, "{{ org }}（盖章）", "{{ approved_on }}")
+    para(doc, "{%p endif %}")
+    sealed(doc, "{{ doc.issuer }}", "{{ approved_on }}")
+    imprint(doc, "{{ approved_on }}")
     return doc
 
 
@@ -336,17 +470,35 @@ def midcheck():  # type: ignore[no-untyped-def]
 
 
 def rectification():  # type: ignore[no-untyped-def]
-    doc = new_document()
-    title(doc, "党建工作项目整改通知书")
-    para(doc, "{{ unit }}、{{ branch }}：")
-    para(doc, "你单位承担的“{{ title }}”项目（编号 {{ id }}）在 {{ r.issued }} 的中期检查中，发现以下问题：",
+    """The 整改通知书 as a 公文 with the issues and the deadline; how it was done comes back on the 回执 (附件)."""
+    doc = new_document(footer=NOTICE_FOOTER)
+    red_head(doc, "{{ r.doc_no }}")
+    notice_title(doc, "党建工作项目整改通知书")
+    para(doc, "你单位承担的{{ quoted_title }}项目（项目编号：{{ id }}）在{{ r.issued }}的中期检查中，发现以下问题：",
          indent=True)
     paragraphs(doc, "r.issues_lines")
-    para(doc, "请于 {{ r.deadline }} 前完成整改，并将整改情况书面报送党委组织部。", indent=True)
-    para(doc, "{%p if r.done %}")
-    para(doc, "整改情况：已于 {{ r.done }} 完成整改。{{ r.note }}", indent=True)
-    para(doc, "{%p endif %}")
-    signatures(doc, "{{ org }}（盖章）", "{{ r.issued }}")
+    last = para(doc, "请于{{ r.deadline }}前完成整改，并填写附件回执，将整改情况书面报送{{ doc.report_to }}。",
+                indent=True)
+    last.paragraph_format.keep_with_next = True  # the 署名 never stands on a page without a line of the text
+    attached = para(doc, "附件：整改情况回执", indent=True)  # GB/T 9704 7.3.4: 附件说明, one line below the text
+    attached.paragraph_format.space_before = Pt(28)
+    sealed(doc, "{{ doc.issuer }}", "{{ r.issued }}")
+    caption(doc, "附件")  # GB/T 9704 8.2: an attachment starts a page of its own
+    doc.paragraphs[-1].paragraph_format.page_break_before = True
+    title(doc, "整改情况回执")
+    pairs(doc, [("项目名称", "{{ formal_title }}"), ("项目编号", "{{ id }}"), ("承担单位", "{{ unit }}、{{ branch }}"),
+                ("整改通知书下发日期", "{{ r.issued }}"), ("整改期限", "{{ r.deadline }}"),
+                ("整改完成情况", ""), ("完成日期", "年    月    日"),
+                ("党支部意见", "\n\n（盖章）        书记签字：              年    月    日")], (36, 120))
+    reply = doc.tables[-1]
+    for row, height in ((reply.rows[5], 80), (reply.rows[7], 36)):  # room to write in
+        tall = OxmlElement("w:trHeight")
+        tall.set(qn("w:val"), str(int(Mm(height).twips)))
+        tall.set(qn("w:hRule"), "atLeast")
+        row._tr.get_or_add_trPr().append(tall)
+    reply.rows[6].cells[1].paragraphs[0].alignment = RIGHT
+    para(doc, "请于{{ r.deadline }}前将本回执报送{{ doc.report_to }}。", 14).paragraph_format.space_before = Pt(8)
+    imprint(doc, "{{ r.issued }}")
     return doc
 
 
@@ -371,7 +523,7 @@ def review():  # type: ignore[no-untyped-def]
     cells = ["{{ c.name }}", "{{ c.max }}", "{%tc for p in c.points %}", "{{ p }}", "{%tc endfor %}"]
     total = ["合计", "{{ max_total }}", "{%tc for t in totals %}", "{{ t }}", "{%tc endfor %}"]
     loop_rows(doc, head, "c in criteria", cells, None, tail=[total])
-    para(doc, "评委 {{ reviewers | length }} 人{{ trimmed_note }}，验收总分 {{ total }} 分，"
+    para(doc, "评委{{ reviewers | length }}人{{ trimmed_note }}，验收总分{{ total }}分，"
               "{{ passed_text }}{{ grade_text }}。", indent=True)
     signatures(doc, "评审组成员签字：", "组长签字：", "{{ scored_on }}")
     return doc
@@ -382,8 +534,8 @@ def acceptance():  # type: ignore[no-untyped-def]
     title(doc, "党建工作项目验收报告")
     info(doc)
     heading(doc, "验收结论")
-    para(doc, "经验收评审组评审，该项目验收总分 {{ total }} 分，{{ passed_text }}{{ grade_text }}。", indent=True)
-    para(doc, "经费使用：资助 {{ granted }} 元，已支出 {{ spent }} 元，结余 {{ balance }} 元{{ retained_text }}。",
+    para(doc, "经验收评审组评审，该项目验收总分{{ total }}分，{{ passed_text }}{{ grade_text }}。", indent=True)
+    para(doc, "经费使用：资助{{ granted_text }}，已支出{{ spent_text }}，结余{{ balance_text }}{{ retained_text }}。",
          indent=True)
     para(doc, "{%p if award %}")
     para(doc, "评比表彰：{{ award }}。", indent=True)
@@ -397,7 +549,7 @@ def acceptance():  # type: ignore[no-untyped-def]
 
 def awards():  # type: ignore[no-untyped-def]
     doc = new_document()
-    title(doc, "{{ cycle }} 年度{{ name }}表彰名单")
+    title(doc, "{{ cycle }}年度{{ name }}表彰名单")
     loop_rows(doc, ["名次", "奖项", "项目编号", "项目名称", "项目所在单位", "得分"], "w in winners",
               ["{{ w.rank }}", "{{ w.award }}", "{{ w.id }}", "{{ w.title }}", "{{ w.unit }}", "{{ w.total }}"],
               (12, 28, 28, 50, 24, 14))
@@ -407,7 +559,7 @@ def awards():  # type: ignore[no-untyped-def]
 
 def ledger():  # type: ignore[no-untyped-def]
     doc = new_document(landscape=True)
-    title(doc, "{{ org }} {{ cycle }} 年度党建项目台账")
+    title(doc, "{{ org }}{{ cycle }}年度党建项目台账")
     head = ["项目编号", "单位", "项目名称", "类型", "状态", "第一责任人",
             "资助", "已支出", "结余", "总分", "等次", "表彰"]
     cells = [f"{{{{ r[{i}] }}}}" for i in (0, 1, 3, 4, 6, 7, 9, 10, 11, 13, 14, 15)]

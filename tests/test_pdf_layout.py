@@ -8,6 +8,7 @@ and a budget item of 120 characters.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -158,8 +159,12 @@ def test_the_title_names_and_amounts_come_out_as_typed(printed: dict[Path, list[
         whole = "".join(page.text() for page in mine[form])  # a paragraph may run on to the next page
         return squeeze(typed) in whole or any(squeeze(typed) in text for page in mine[form] for text in page.readings())
 
-    for form in mine:
+    for form in set(mine) - {"立项通知"}:
         assert shown(form, TITLE), form
+    # The 公文 prints the title in quotes, its own quotes one level down, without the emoji, and says so below
+    assert shown("立项通知", "你单位申报的“‘支部评级创先进，党员定星争优秀’——‘星级化’管理”项目")
+    assert "项目名称中的表情符号未印出" in mine["立项通知"][0].footer()
+    assert shown("立项通知", "资助经费1000.00元（人民币壹仟元整）")
     for typed in (ITEM, "380.00", "940.00", "刘海涛", "机电学院教工第一党支部", "张建国"):
         assert shown("申报表", typed), typed
     assert shown("立项通知", "资助经费 1000.00 元")
@@ -195,3 +200,89 @@ def test_no_table_row_is_split_across_pages(printed: dict[Path, list[Page]]) -> 
         texts = [page.readings() for page in pages]
         for row in table_rows(doc):  # every cell of the row whole on one page: read across, or down its column
             assert any(all(any(cell in text for text in page) for cell in row) for page in texts), (doc.name, row)
+
+
+# --- the notices as 公文 -------------------------------------------------------------------------------------------
+
+MM = 72 / 25.4
+LEFT, RIGHT, TOP = 28 * MM, 26 * MM, 37 * MM  # GB/T 9704's margins
+
+
+def notices(printed: dict[Path, list[Page]]) -> dict[Path, list[Page]]:
+    found = {doc: pages for doc, pages in printed.items() if doc.stem.endswith(("-立项通知", "-整改通知书"))}
+    assert len(found) > 10
+    return found
+
+
+def line_of(page: Page, text: str) -> Word:
+    """The box around the line that reads `text` (all of it, white space aside)."""
+    line = next(line for line in page.lines if squeeze("".join(w.text for w in line)) == squeeze(text))
+    return Word(text, min(w.x0 for w in line), min(w.y0 for w in line), max(w.x1 for w in line),
+                max(w.y1 for w in line))
+
+
+def red_rules(pdf: Path, tmp: Path) -> list[float]:
+    """How far down page 1 (in points) each pixel row lies that is red across nine tenths of the text's width."""
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "72", "-singlefile", str(pdf), str(tmp / "page")],
+                   check=True)
+    data = (tmp / "page.ppm").read_bytes()
+    magic, width, height, _, pixels = data.split(maxsplit=4)
+    assert magic == b"P6"
+    w, h = int(width), int(height)
+    rows = []
+    for y in range(h):
+        row = pixels[y * w * 3:(y + 1) * w * 3]
+        red = sum(1 for x in range(0, len(row), 3) if row[x] > 180 and row[x + 1] < 90 and row[x + 2] < 90)
+        if red > 0.9 * (w - (LEFT + RIGHT)):
+            rows.append(float(y))
+    return rows
+
+
+def test_a_notice_has_its_red_rule_between_the_number_and_the_title(printed: dict[Path, list[Page]],
+                                                                     tmp_path: Path) -> None:
+    for doc, pages in notices(printed).items():
+        first = pages[0]
+        lines = first.body()
+        mark = line_of(first, next(line for line in lines if line.endswith("文件")))
+        titles = ("党建工作项目立项通知", "党建工作项目整改通知书")
+        title = line_of(first, next(line for line in lines if line in titles))
+        between = sorted((w for w in first.words if mark.y1 < w.y0 and w.y1 < title.y0), key=lambda w: w.x0)
+        number = Word("".join(w.text for w in between), min(w.x0 for w in between), min(w.y0 for w in between),
+                      max(w.x1 for w in between), max(w.y1 for w in between))
+        assert re.fullmatch(r"(彩党组)?〔20[0-9]{2}〕([0-9]+)?号", number.text), (doc.name, number.text)
+        rules = red_rules(doc.parents[1] / "pdf" / f"{doc.stem}.pdf", tmp_path)
+        assert rules, doc.name
+        rule = sum(rules) / len(rules)
+        assert number.y1 < rule < title.y0, (doc.name, number.y1, rule, title.y0)
+        assert 4 * MM - 4 < rule - number.y1 < 4 * MM + 6, doc.name  # 4 mm under the 文号
+
+
+def test_a_notice_is_signed_with_the_date_four_characters_in_under_the_organ(printed: dict[Path, list[Page]]) -> None:
+    for doc, pages in notices(printed).items():
+        signed = next(page for page in pages if any(line == "中共彩神学院委员会" for line in page.body()))
+        organ = line_of(signed, "中共彩神学院委员会")
+        date = next(line_of(signed, line) for line in signed.body()
+                    if re.fullmatch(r"20[0-9]{2}年[0-9]{1,2}月[0-9]{1,2}日", line))
+        page_right = 595.3 - RIGHT
+        assert date.y0 > organ.y1 and date.y0 - organ.y1 < 20, doc.name  # right under it
+        assert abs((organ.x0 + organ.x1) / 2 - (date.x0 + date.x1) / 2) < 12, doc.name  # centred over the date
+        assert abs(page_right - date.x1 - 4 * 16) < 6, (doc.name, page_right - date.x1)  # 右空四字 of 3号
+        above = [line_of(signed, line) for line in signed.body()]
+        text = max((w for w in above if w.y1 < organ.y0), key=lambda w: w.y1)
+        assert organ.y0 - text.y1 > 15 * MM, doc.name  # room for the seal's upper half
+
+
+def test_a_notice_keeps_to_the_text_area_with_its_imprint_at_the_foot(printed: dict[Path, list[Page]]) -> None:
+    for doc, pages in notices(printed).items():
+        for page in pages:
+            bottom = page.height - BOTTOM_MARGIN
+            for word in page.words:
+                # a line may end in a full-width mark hung in the margin (标点悬挂, LibreOffice's default for Chinese)
+                hangs = word.text[-1] in "，。、；：）”’" and word.x1 - 16 < 595.3 - RIGHT + 1
+                assert word.x0 > LEFT - 1 and (word.x1 < 595.3 - RIGHT + 1 or hangs), (doc.name, page.number, word)
+                if word.y1 < bottom:
+                    assert word.y0 > TOP - 2, (doc.name, page.number, word)
+        last = pages[-1]
+        imprint = next(line_of(last, line) for line in last.body() if line.endswith("印发"))
+        assert imprint.y1 == max(w.y1 for w in last.words if w.y1 < last.height - BOTTOM_MARGIN), doc.name
+        assert last.height - BOTTOM_MARGIN - imprint.y1 < 12, doc.name  # on the text area's last line

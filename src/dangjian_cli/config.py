@@ -195,6 +195,21 @@ class Competition(Record):
         return fallback if exact is None else exact
 
 
+class Documents(Record):
+    """The fixed texts of the notices dj prints as 公文 (GB/T 9704): who issues them, to whom, copies, replies."""
+
+    issuer: str = Field(default="", title="发文机关", description="通知的署名，留空则为 org")
+    mark: str = Field(default="", title="发文机关标志", description="版头的红色大字，留空则为 发文机关 加“文件”二字")
+    code: str = Field(default="", title="发文机关代字",
+                      description="如 彩党组；没有文号的通知印出“彩党组〔2026〕  号”供手写编号")
+    to: str = Field(default="", title="主送机关", description="留空则为项目所在单位和党支部")
+    cc: list[str] = Field(default_factory=list, title="抄送机关", description="印在版记中，留空则不印抄送一行")
+    printer: str = Field(default="", title="印发机关",
+                         description="版记中的印发机关，一般为发文机关的办公部门；留空则为发文机关")
+    report_to: str = Field(default="", title="报送机关",
+                           description="整改通知书和回执中“报送……”的机关，如 党委组织部；留空则为发文机关")
+
+
 class Config(Record):
     schema_version: int = Field(default=SCHEMA_VERSION, title="数据格式版本")
     org: str = Field(title="组织名称", description="印在表格上的党组织名称")
@@ -209,6 +224,8 @@ class Config(Record):
     quotas: list[Quota] = Field(default_factory=list, title="申报名额", description="按单位类别限定每年度项目数")
     calendar: Calendar = Field(default_factory=Calendar, title="工作日程")
     competition: Competition | None = Field(default=None, title="创新项目评比", description="002 的推荐、答辩和评奖")
+    documents: Documents = Field(default_factory=Documents, title="公文格式的通知",
+                                 description="立项通知、整改通知书的发文机关、主送、抄送、印发和报送机关")
     grading: Grading | None = Field(default=None, title="党支部分类定级",
                                     description="004 的评分标准、权重、分档和比例")
     require_signed: bool = Field(default=False, title="要求签名提交",

@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import gitstream, scoring, store
+from dangjian_cli import gitstream, scoring, store, typeset
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, Status
@@ -102,6 +102,30 @@ def _money(value: Decimal) -> str:
     return f"{value:.2f}"
 
 
+def doc_number(number: str, code: str, day: dt.date | None) -> str:
+    """A notice's 文号, or a place left to write it by hand (彩党组〔2026〕　　号): never nothing."""
+    if number:
+        return number
+    return f"{code}〔{day.year if day else '　　　　'}〕　　号"
+
+
+def _documents(project: Project, config: Config) -> dict[str, str]:
+    """dj.yaml's fixed texts of the 公文 notices, each blank one by its rule (config.Documents)."""
+    d = config.documents
+    issuer = d.issuer or config.org
+    return {"issuer": issuer, "mark": d.mark or f"{issuer}文件", "to": d.to or f"{project.unit}、{project.branch}",
+            "cc": "，".join(d.cc) + "。" if d.cc else "", "printer": d.printer or issuer,
+            "report_to": d.report_to or issuer}
+
+
+def _retained(result_retained: Decimal | None, balance: Decimal) -> str:
+    if result_retained is None:
+        return ""
+    if result_retained == balance:
+        return "，全部留存支部"
+    return f"，其中{typeset.money(result_retained)}留存支部"
+
+
 def _verdict(project: Project, total: Decimal | None, config: Config) -> dict[str, str]:
     result = project.result
     if result is not None:
@@ -134,14 +158,16 @@ def context(project: Project, config: Config, blob: str) -> dict[str, Any]:
         "milestones": [{"date": cn_date(m.date), "content": m.content} for m in p.milestones],
         "budget": [{"n": n, "item": b.item, "amount": _money(b.amount)} for n, b in enumerate(p.budget, start=1)],
         "budget_total": _money(p.budget_total),
-        "doc_no": approval.doc_no if approval else "", "funding": _money(p.granted),
+        "doc_no": doc_number(approval.doc_no, config.documents.code, approval.date) if approval else "",
+        "funding": _money(p.granted), "funding_text": typeset.money(p.granted),
         "opinion": approval.opinion if approval else "", "approved_on": cn_date(approval.date if approval else None),
         "checks": [{"stage": m.stage, "date": cn_date(m.date), "by": m.by, "opinion": m.opinion,
                     "result": "通过" if m.result == "pass" else "限期整改"} for m in p.mid_checks],
         "rectifications": [{"issued": cn_date(r.issued), "deadline": cn_date(r.deadline), "issues": r.issues,
                             "state": f"{cn_date(r.done)}完成" if r.done else "未完成"} for r in p.rectifications],
         "r": {"issued": cn_date(latest.issued), "deadline": cn_date(latest.deadline), "note": latest.note,
-              "issues_lines": lines(latest.issues), "done": cn_date(latest.done) if latest.done else ""}
+              "issues_lines": lines(latest.issues), "done": cn_date(latest.done) if latest.done else "",
+              "doc_no": doc_number(getattr(latest, "doc_no", ""), config.documents.code, latest.issued)}
         if latest else {},
         "closed_on": cn_date(report.date if report else None),
         "reviewers": [s.reviewer for s in p.scores],
@@ -153,16 +179,22 @@ def context(project: Project, config: Config, blob: str) -> dict[str, Any]:
         else "，取平均分",
         "scored_on": cn_date(max((s.date for s in p.scores), default=None)),
         "granted": _money(p.granted), "spent": _money(p.spent), "balance": _money(p.balance),
-        "retained_text": f"，结余 {_money(result.retained)} 元留存支部"
-        if result and result.retained is not None else "",
+        "granted_text": typeset.money(p.granted), "spent_text": typeset.money(p.spent),
+        "balance_text": typeset.money(p.balance), "retained_text": _retained(result.retained if result else None,
+                                                                            p.balance),
         "award": result.award if result else "", "accepted_on": cn_date(result.date if result else None),
         **_verdict(p, total, config),
+        # The notices are 公文: their title in nested quotes, without emoji (typeset.py says why), and a word on
+        # the footer's record line when the paper leaves some out.
+        "doc": _documents(p, config), "formal_title": typeset.without_emoji(p.title),
+        "quoted_title": typeset.quoted(typeset.without_emoji(p.title)),
+        "emoji_note": " · 项目名称中的表情符号未印出" if typeset.has_emoji(p.title) else "",
     }
     if report is not None:
         values.update({key: lines(getattr(report, key)) for key in ("overview", "implementation", "achievements",
                                                                       "evaluation")})
-    cleaned: dict[str, Any] = clean(values)
-    return cleaned
+    printed: dict[str, Any] = typeset.printed(clean(values))
+    return printed
 
 
 # --- rendering -------------------------------------------------------------------------
