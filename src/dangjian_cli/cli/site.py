@@ -22,12 +22,12 @@ def site(
 ) -> None:
     """生成给领导看的静态网站：本年度各状态项目数、各单位进度、到期和逾期事项、表彰、经费、党支部定级、每个项目的办理记录和每个人的待办事项。
 
-    网站只有 HTML 文件（图表是内嵌的 SVG，不需要联网，也不需要 JavaScript），可以直接打开、打印，
-    也可以由 GitHub Pages、GitLab Pages 等平台发布；链接都是相对路径。数字与 dj stats --cycle 年度、
+    网站只有网页文件（图表画在网页里，不需要联网，也不运行任何脚本），可以直接打开、打印，
+    也可以由代码托管平台的网页服务发布；链接都是相对路径。数字与 dj stats --cycle 年度、
     dj due、dj todo --all 相同。有文件读不出时跳过它并提示，其余照常生成，退出码为 1。
 
     例：dj site --out 网站
-    例：dj site --out public --today 2026-06-01
+    例：dj site --out 网站 --today 2026-06-01
     """
     from dangjian_cli import checks, filters, store
     from dangjian_cli import site as pages
