@@ -77,6 +77,19 @@ def dj() -> Dj:
     return run
 
 
+def ok(dj: Dj, *args: str) -> str:
+    """Run dj, which must succeed; what it printed."""
+    r = dj(*args)
+    assert r.exit_code == 0, r.stderr
+    return r.stdout
+
+
+@pytest.fixture
+def no_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Steps print no Word forms: for stories about something else (`pytestmark = pytest.mark.usefixtures(…)`)."""
+    monkeypatch.setenv("DJ_NO_FORMS", "1")
+
+
 def apply_sample(dj: Dj, *extra: str, date: str = "2025-05-06") -> str:
     """File the sample application; return the new id."""
     r = dj("apply", "--from", str(DATA / "application.yaml"), "--date", date, "--json", *extra)

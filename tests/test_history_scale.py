@@ -9,19 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLERK, Dj, apply_sample, git
+from conftest import CLERK, Dj, apply_sample, git, ok
 from dangjian_cli import audit, gitstream, history
 
-
-@pytest.fixture(autouse=True)
-def _no_forms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DJ_NO_FORMS", "1")
-
-
-def ok(dj: Dj, *args: str) -> str:
-    r = dj(*args)
-    assert r.exit_code == 0, r.stderr
-    return r.stdout
+pytestmark = pytest.mark.usefixtures("no_forms")
 
 
 def rel(project_id: str) -> str:

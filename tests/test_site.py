@@ -10,20 +10,12 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from conftest import DATA, Dj, apply_sample, git
+from conftest import DATA, Dj, apply_sample, git, ok
 
 HOSTILE = "<script>alert(1)</script>{{ 7*7 }}&amp;"
 
 
-@pytest.fixture(autouse=True)
-def _no_forms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DJ_NO_FORMS", "1")
-
-
-def ok(dj: Dj, *args: str) -> str:
-    r = dj(*args)
-    assert r.exit_code == 0, r.stderr
-    return r.stdout
+pytestmark = pytest.mark.usefixtures("no_forms")
 
 
 @pytest.fixture

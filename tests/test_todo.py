@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, Dj, apply_sample, git, points
+from conftest import DATA, Dj, apply_sample, git, ok, points
 
 CALENDAR = """
 calendar: {apply_by: 2025-05-10, review_by: 2025-05-31, recommend_by: 2025-06-02, midcheck_by: 2026-03-31,
@@ -36,15 +36,7 @@ TODAY = "2026-06-01"
 RECOMMEND = "推荐参加基层党建工作创新项目奖评比：已推荐 0 项，至少应推荐 1 项"
 
 
-@pytest.fixture(autouse=True)
-def _no_forms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DJ_NO_FORMS", "1")
-
-
-def ok(dj: Dj, *args: str) -> str:
-    r = dj(*args)
-    assert r.exit_code == 0, r.stderr
-    return r.stdout
+pytestmark = pytest.mark.usefixtures("no_forms")
 
 
 @pytest.fixture

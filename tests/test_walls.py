@@ -13,22 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, Dj, git, points
+from conftest import DATA, Dj, git, ok, points
 
 P = "2025-机电-001"
 SHEET = ("18", "17", "16", "18", "17")  # 86
 LOWER = ("18", "10", "16", "18", "17")  # 79
 
 
-@pytest.fixture(autouse=True)
-def _no_forms(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DJ_NO_FORMS", "1")
-
-
-def ok(dj: Dj, *args: str) -> str:
-    r = dj(*args)
-    assert r.exit_code == 0, r.stderr
-    return r.stdout
+pytestmark = pytest.mark.usefixtures("no_forms")
 
 
 def commits(repo: Path) -> int:
