@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,30 @@ def test_the_ledger_as_xlsx_cell_by_cell(repo: Path, dj: Dj, small: dict[str, st
     assert stats["作风建设"] == 3 and stats["创新探索型"] == 2 and stats["制度推广型"] == 1
     assert stats["资助经费合计（元）"] == 2000 and stats["已支出合计（元）"] == 500.5  # 1000 + 1000; 300.50 + 200
     assert stats["结余合计（元）"] == 1499.5 and stats["验收后留存支部（元）"] == 499.5
+
+
+def test_the_ledger_xlsx_draws_each_statistic_as_a_native_chart_of_its_cells(dj: Dj, small: dict[str, str],
+                                                                              tmp_path: Path) -> None:
+    out = tmp_path / "台账.xlsx"
+    ok(dj, "report", "--out", str(out))
+    book = load_workbook(out)
+    stats = book["统计"]
+    charts = book["图表"]._charts  # openpyxl reads a workbook's charts back
+    assert [c.title.tx.rich.p[0].r[0].t for c in charts] == ["按状态", "按单位", "按类别", "按类型", "经费"]
+    for chart in charts:
+        assert chart.tagname == "barChart" and chart.type == "bar"
+        series, = chart.series
+        values = series.val.numRef.f  # e.g. '统计'!$B$4:$B$13: the figures of the table of that name
+        first, last = (int(n) for n in re.findall(r"\$B\$(\d+)", values))
+        labels = [stats.cell(row, 1).value for row in range(first, last + 1)]
+        heading = stats.cell(first - 1, 1).value
+        assert heading == chart.title.tx.rich.p[0].r[0].t and series.cat.numRef.f == f"'统计'!$A${first}:$A${last}"
+        if heading == "按状态":  # ten states in Status' order, the counts of the fixture's three projects
+            assert labels[0] == "草稿（退回修改）" and len(labels) == 10
+            counts = dict(zip(labels, (stats.cell(r, 2).value for r in range(first, last + 1)), strict=True))
+            assert counts["已验收"] == counts["整改中"] == counts["已申报"] == 1 and sum(counts.values()) == 3
+        if heading == "经费":
+            assert labels == ["资助经费合计（元）", "已支出合计（元）", "结余合计（元）", "验收后留存支部（元）"]
 
 
 def test_the_ledger_as_csv_reads_back(dj: Dj, small: dict[str, str], tmp_path: Path) -> None:

@@ -136,15 +136,18 @@ def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
     stats.column_dimensions["B"].width = 16
     stats.append([f"{config.org} {cycle} 年度党建项目统计"])
     stats["A1"].font = Font(bold=True, size=14)
+    placed: list[tuple[str, int, int]] = []  # each table's heading, and the rows of its figures
     for heading, rows in statistics(projects, config).tables():
         stats.append([])
         stats.append([heading, "项目数" if heading != "经费" else "金额（元）"])
         for cell in stats[stats.max_row]:
             cell.font = Font(bold=True)
+        placed.append((heading, stats.max_row, stats.max_row + len(rows)))
         for label, value in rows:
             stats.append([label, value])
             if isinstance(value, Decimal):
                 stats.cell(stats.max_row, 2).number_format = money_format
+    _charts(book.create_sheet("图表"), stats, placed)
     if grading:  # the tables one under another, each under its heading; a column as wide as its widest cell
         graded = book.create_sheet("分类定级")
         widths: dict[int, int] = {}
@@ -165,6 +168,27 @@ def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
     book.save(buffer)
     store.atomic_write_bytes(out, buffer.getvalue())
     return out
+
+
+def _charts(sheet: Any, stats: Any, placed: Sequence[tuple[str, int, int]]) -> None:
+    """A native Excel bar chart of each statistic, drawn from the 统计 sheet's cells (so an edit there redraws it)."""
+    from openpyxl.chart import BarChart, Reference
+
+    row = 1
+    for heading, first, last in placed:
+        chart = BarChart()
+        chart.type = "bar"  # horizontal: Chinese names read along the axis
+        chart.title = heading
+        chart.legend = None
+        chart.height = max(6, round(0.8 * (last - first)) + 2)  # cm: about 0.8 cm a bar
+        chart.width = 16
+        chart.y_axis.majorGridlines = None
+        chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl 3.1 hides both axes unless told
+        chart.x_axis.scaling.orientation = "maxMin"  # the table's first row on top, as it is read
+        chart.add_data(Reference(stats, min_col=2, min_row=first, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(stats, min_col=1, min_row=first + 1, max_row=last))
+        sheet.add_chart(chart, f"A{row}")
+        row += int(chart.height / 0.5) + 2  # rows of 0.5 cm, and two blank between charts
 
 
 def write_docx(projects: Sequence[Summary], config: Config, cycle: str, out: Path, root: Path | None,
