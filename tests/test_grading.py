@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from dangjian_cli import grading, store
+from dangjian_cli import atomic, grading, store
 from dangjian_cli.branchcheck import branch_problems, cap_problems
 from dangjian_cli.branchmodel import Branch, BranchStatus
 from dangjian_cli.config import PRESETS, Config, preset_text
@@ -339,7 +339,7 @@ def test_check_finds_a_branch_surveyed_twice_in_a_round(tmp_path: Path) -> None:
 
     for record in (surveyed(1), surveyed(2)):  # the same branch under two numbers
         path, text = store.branch_text(tmp_path, record)
-        store.atomic_write(path, text)
+        atomic.write_text(path, text)
     problems, count = check_branches(tmp_path, CONFIG)
     assert count == 2
     assert [p.message for p in problems] == ["机电学生第一党支部 2026 年度已有定级记录 2026-机电-支01，这是第二条"]

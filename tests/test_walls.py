@@ -226,7 +226,10 @@ def test_promotion_files_a_new_round_and_a_new_period(repo: Path, dj: Dj) -> Non
     for who in ("钱评委", "孙评委", "周评委"):
         ok(dj, "score", pid, "--reviewer", who, *points(*SHEET), "--date", "2026-06-01")
     ok(dj, "accept", pid, "--date", "2026-06-05")
+    broken = repo / "projects" / "2025" / "2025-机电-099.yaml"  # a sibling a clerk broke: not this card's business
+    broken.write_text("id: 2025-机电-099\ntitle: [未写完\n", encoding="utf-8")
     assert "dj promote" in _next_steps(ok(dj, "show", pid))
+    broken.unlink()
     out = ok(dj, "promote", pid, "--date", "2026-06-10")
     child = "2026-机电-001"  # dj.yaml still says 2025, the parent's own round: the 中试 is next year's
     assert child in out

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import awards, correction, gitrepo, recovery, replay, steps, store, validation, workflow
+from dangjian_cli import atomic, awards, correction, gitrepo, recovery, replay, steps, store, validation, workflow
 from dangjian_cli.config import Config, Person, Rubric
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import Project, Status
@@ -154,8 +154,7 @@ def promote(session: Session, project_id: str, *, on: dt.date | None = None) -> 
     parent = store.load_project(session.root, project_id)
     unit = session.config.unit(parent.unit)
     code = unit.code if unit else project_id.split("-")[1]
-    taken = [p.id for cycle in {session.config.cycle, workflow.promoted_cycle(parent, session.config.cycle)}
-             for p in store.iter_unit_projects(session.root, cycle, code) if p.parent == parent.id]
+    taken = store.promotions(session.root, workflow.promotion_cycles(parent, session.config.cycle), code, parent.id)
     if taken:
         raise DjError(f"项目 {parent.id} 已经升级申报过（{'、'.join(taken)}），不能重复升级。")
     new_id = store.next_id(session.root, workflow.promoted_cycle(parent, session.config.cycle), code)
@@ -334,7 +333,7 @@ def renumber(session: Session, project_id: str, *, base: str | None = None, forc
                            f"由 {project_id} 改为 {new_id}" + ("（编号冲突）" if collided else ""),
                            moved_from=[old_path], args=args)
     except BaseException:
-        store.atomic_write_bytes(old_path, old_bytes)
+        atomic.write_bytes(old_path, old_bytes)
         new_path.unlink(missing_ok=True)
         raise
     return Outcome(after, new_path, sha)

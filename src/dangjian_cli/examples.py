@@ -3,16 +3,15 @@ that gives an application file its Chinese hints in an editor wherever it is sav
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from dangjian_cli import store
+from dangjian_cli import atomic, store
 from dangjian_cli.config import Config
 from dangjian_cli.model import CLOSING_SECTIONS, Project
 from dangjian_cli.workflow import APPLICATION_FIELDS
 
-APPLICATION_SCHEMA = "application.schema.json"
+APPLICATION_SCHEMA = "application.schema.json"  # written by schemas.py
 
 KINDS = {"application": ("申报书.yaml", "申报书"), "report": ("结题报告.md", "结题报告")}
 
@@ -27,12 +26,6 @@ def application_schema() -> dict[str, object]:
     schema["description"] = "dj apply --from 读取的申报内容：键与项目记录相同，编号、状态和日期由 dj 填写。"
     schema["additionalProperties"] = False
     return schema
-
-
-def write_application_schema(root: Path) -> Path:
-    path = root / store.SCHEMAS_DIR / APPLICATION_SCHEMA
-    store.atomic_write(path, json.dumps(application_schema(), ensure_ascii=False, indent=2) + "\n")
-    return path
 
 
 def _title(model: type[Project] | type[object], field: str) -> str:
@@ -130,5 +123,5 @@ def write(kind: str, file: Path, config: Config, root: Path | None) -> Path:
         text = application(config, schema_ref(file, root) if root is not None else None)
     else:
         text = report()
-    store.atomic_write(file, text)
+    atomic.write_text(file, text)
     return file

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import store
+from dangjian_cli import atomic
 from dangjian_cli.branchmodel import Branch
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
@@ -354,5 +354,5 @@ def _save(book: Any, config: Config, out: Path, day: dt.date) -> Path:
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, data)
-    store.atomic_write_bytes(out, fixed.getvalue())
+    atomic.write_bytes(out, fixed.getvalue())
     return out

@@ -9,7 +9,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from dangjian_cli import gitrepo, store
+from dangjian_cli import atomic, gitrepo, store
 from dangjian_cli.config import CYCLE_PATTERN, PRESET_LABELS, PRESETS, Config, find_preset, preset_text
 from dangjian_cli.errors import DjError
 
@@ -61,7 +61,7 @@ def _write_ci(target: Path) -> list[Path]:
         path = target / where
         if not path.exists():
             text = (resources.files("dangjian_cli") / "ci" / name).read_text("utf-8")
-            store.atomic_write(path, text.replace("@VERSION@", __version__))
+            atomic.write_text(path, text.replace("@VERSION@", __version__))
             written.append(path)
     return written
 
@@ -75,7 +75,7 @@ def _copy_forms(target: Path) -> list[Path]:
     for form in render.shipped_templates():
         path = target / render.TEMPLATES_DIR / f"{form}.docx"
         if not path.exists():
-            store.atomic_write_bytes(path, render.template_path(None, form).read_bytes())
+            atomic.write_bytes(path, render.template_path(None, form).read_bytes())
             copied.append(path)
     return copied
 
@@ -147,17 +147,17 @@ def init(target: Path, *, preset: str = "college", org: str | None = None, cycle
     if use_git and not gitrepo.is_repo(target):
         gitrepo.init(target)
     config_path = target / store.CONFIG_FILE
-    store.atomic_write(config_path, store.modeline(config_path, target, "config.schema.json")
+    atomic.write_text(config_path, store.modeline(config_path, target, "config.schema.json")
                        + store.strip_modeline(config_text))
     keep = target / store.PROJECTS_DIR / ".gitkeep"
     keep.parent.mkdir(exist_ok=True)
     keep.touch()
     gitignore = target / ".gitignore"
     if not gitignore.exists():
-        store.atomic_write(gitignore, GITIGNORE)
-    from dangjian_cli.examples import write_application_schema
+        atomic.write_text(gitignore, GITIGNORE)
+    from dangjian_cli import schemas
 
-    files = [config_path, keep, gitignore, *store.write_schemas(target), write_application_schema(target),
+    files = [config_path, keep, gitignore, *schemas.write(target),
              *_write_ci(target), *_copy_forms(target)]
     if use_git:
         text = gitrepo.message(f"init: 建立党建项目数据仓库（预设 {preset}）", {"Dj-Action": "init"})

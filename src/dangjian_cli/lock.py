@@ -19,7 +19,7 @@ from typing import Any
 from dangjian_cli.errors import DjError
 
 LOCK_FILE = "dj.lock"
-# store.atomic_write's temporary files where dj writes, and the staging folders of a step's forms.
+# atomic.write_bytes's temporary files where dj writes, and the staging folders of a step's forms.
 _STRAYS = (".*.tmp", "projects/*/.*.tmp", "schemas/.*.tmp", "out/.*.tmp", "out/*/.*.tmp", "out/.dj-forms-*")
 _STRAY_AGE = 60.0  # seconds: a temporary file this old belongs to no running step
 _GUARD_AGE = 5.0  # seconds: clearing a dead lock takes microseconds; a guard this old lost its clearer

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import store
+from dangjian_cli import atomic
 from dangjian_cli.config import Config
 from dangjian_cli.model import CENT, Status
 from dangjian_cli.summary import Summary
@@ -95,7 +95,7 @@ def write_csv(projects: Sequence[Summary], out: Path, config: Config) -> Path:
     writer.writerow(columns(contest))
     for p in projects:
         writer.writerow([_text(v) for v in ledger_row(p, contest)])
-    store.atomic_write_bytes(out, buffer.getvalue().encode("utf-8-sig"))
+    atomic.write_bytes(out, buffer.getvalue().encode("utf-8-sig"))
     return out
 
 
@@ -166,7 +166,7 @@ def write_xlsx(projects: Sequence[Summary], config: Config, cycle: str, out: Pat
     book.properties.creator = config.org
     buffer = io.BytesIO()
     book.save(buffer)
-    store.atomic_write_bytes(out, buffer.getvalue())
+    atomic.write_bytes(out, buffer.getvalue())
     return out
 
 

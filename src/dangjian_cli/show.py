@@ -152,8 +152,9 @@ def _promotable(project: Project, config: Config, root: Path | None) -> bool:
     unit = config.unit(project.unit)
     if root is None or unit is None:
         return True
-    cycles = {config.cycle, workflow.promoted_cycle(project, config.cycle)}
-    return not any(p.parent == project.id for c in cycles for p in store.iter_unit_projects(root, c, unit.code))
+    # The round a promotion is filed in now: the refusal also looks in dj.yaml's cycle (where older versions of dj
+    # filed them), which at a province's scale holds tens of thousands of files — too many for a hint.
+    return not store.promotions(root, [workflow.promoted_cycle(project, config.cycle)], unit.code, project.id)
 
 
 def _earliest_close(project: Project, config: Config) -> dt.date | None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dangjian_cli import gitrepo, replay, store
+from dangjian_cli import atomic, gitrepo, replay, store
 from dangjian_cli.context import Context
 from dangjian_cli.errors import DjError
 from dangjian_cli.kinds import PROJECT, AnyRecord, RecordKind
@@ -88,7 +88,7 @@ def transact(session: Session, kind: RecordKind, action: str, changes: Sequence[
         old = {path: path.read_bytes() if path.exists() else None for path, _ in texts}
         try:
             for path, text in texts:
-                store.atomic_write(path, text)
+                atomic.write_text(path, text)
             sha = commit(session, action, changes, on or session.today, summary, args=args, kind=kind) \
                 if session.commit else None
         except BaseException:
@@ -99,7 +99,7 @@ def transact(session: Session, kind: RecordKind, action: str, changes: Sequence[
                 if data is None:
                     path.unlink()
                 else:
-                    store.atomic_write_bytes(path, data)
+                    atomic.write_bytes(path, data)
             raise
         forms = {pid: tuple(_place(p, root) for p in paths) for pid, paths in staged.items()}
     return [path for path, _ in texts], sha, forms

@@ -7,14 +7,13 @@ import csv
 import io
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from dangjian_cli import filekinds, yamlio
+from dangjian_cli import atomic, filekinds, yamlio
 from dangjian_cli.config import Config
 from dangjian_cli.errors import DjError
 from dangjian_cli.model import SCHEMA_VERSION, Project, SchemaVersioned, explain
@@ -266,6 +265,19 @@ def iter_unit_projects(root: Path, cycle: str, code: str) -> Iterator[Project]:
         yield load_project(root, path.stem)
 
 
+def promotions(root: Path, cycles: Iterable[str], code: str, parent_id: str) -> list[str]:
+    """The projects a unit filed in these cycles as promotions of `parent_id` (their `parent`).
+
+    Only a file that names the parent is parsed: a unit's cycle can hold tens of thousands of projects.
+    """
+    found = []
+    for cycle in dict.fromkeys(cycles):
+        for path in sorted((root / PROJECTS_DIR / cycle).glob(f"{cycle}-{code}-*.yaml")):
+            if parent_id.encode("utf-8") in path.read_bytes() and load_project(root, path.stem).parent == parent_id:
+                found.append(path.stem)
+    return found
+
+
 def next_id(root: Path, cycle: str, code: str, also_taken: Iterable[str] = ()) -> str:
     """The next free number for a unit in a cycle, from the file names alone (and ids taken elsewhere)."""
     prefix = f"{cycle}-{code}-"
@@ -323,42 +335,6 @@ def branch_text(root: Path, branch: Branch) -> tuple[Path, str]:
 # --- writing -------------------------------------------------------------------------
 
 
-def atomic_write(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, fsync, then rename over; the file gets the mode a plain
-    open() would give it (the old file's, or what the umask leaves), not the temporary file's 0600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _mode_for(path))
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):
-        dir_fd = os.open(path.parent, os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mask = os.umask(0o022)  # the only way to read the umask is to set it; set it straight back
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
 def strip_modeline(text: str) -> str:
     first, _, rest = text.partition("\n")
     return rest if first.startswith(MODELINE) else text
@@ -402,7 +378,7 @@ def project_text(root: Path, project: Project, was: Path | None = None) -> tuple
 def write_project(root: Path, project: Project, was: Path | None = None) -> Path:
     """Write the record at the path its id gives; `was` is where it lived before a renumbering."""
     path, text = project_text(root, project, was)
-    atomic_write(path, text)
+    atomic.write_text(path, text)
     return path
 
 
@@ -416,22 +392,3 @@ def render_yaml(data: dict[str, Any], old_text: str | None, header: str, shown: 
             f"文件 {shown} 中的注释“{e.comment}”所在的字段将被改写，注释无法保留；"
             f"请先把这条注释移到别处（例如文件开头）再操作。"
         ) from None
-
-
-def dump_json_schema(model: type[BaseModel]) -> str:
-    import json
-
-    return json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2) + "\n"
-
-
-def write_schemas(root: Path) -> list[Path]:
-    from dangjian_cli.branchmodel import Branch
-
-    out = []
-    schemas: tuple[tuple[str, type[BaseModel]], ...] = (
-        ("project.schema.json", Project), ("config.schema.json", Config), ("branch.schema.json", Branch))
-    for name, model in schemas:
-        path = root / SCHEMAS_DIR / name
-        atomic_write(path, dump_json_schema(model))
-        out.append(path)
-    return out

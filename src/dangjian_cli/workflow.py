@@ -345,6 +345,11 @@ def promoted_cycle(parent: Project, current: str) -> str:
     return max(current, str(int(parent.cycle) + 1))
 
 
+def promotion_cycles(parent: Project, current: str) -> tuple[str, ...]:
+    """Where a promotion of `parent` may be filed: its round, and dj.yaml's (where older versions of dj put it)."""
+    return tuple(dict.fromkeys((promoted_cycle(parent, current), current)))
+
+
 def promote(project: Project, ctx: Context, new_id: str) -> Project:
     """003: an accepted 小试 becomes a 中试 application (and a 中试 a 大试), linked by `parent`.
 

@@ -38,7 +38,7 @@ def blank(
     例：dj form blank application --unit 机电
     例：dj form blank report 2025-机电-001 --out 结题报告.docx
     """
-    from dangjian_cli import docxform, store
+    from dangjian_cli import atomic, docxform, store
 
     which = _KINDS.get(kind.strip())
     if which is None:
@@ -63,5 +63,5 @@ def blank(
         data = docxform.report(config, project)
         name = f"{project.id + '-' if project else ''}结题报告-空白.docx"
     target = out / name if out is not None and out.is_dir() else out or root / "out" / name
-    store.atomic_write_bytes(target, data)
+    atomic.write_bytes(target, data)
     say(f"已生成 {store.display(target, root)}")

@@ -68,9 +68,7 @@ def schema(ctx: typer.Context, repo: RepoOpt = None) -> None:
 
     例：dj schema
     """
-    from dangjian_cli import store
-    from dangjian_cli.examples import write_application_schema
+    from dangjian_cli import schemas
 
-    root = root_of(ctx, repo)
-    for path in [*store.write_schemas(root), write_application_schema(root)]:
+    for path in schemas.write(root_of(ctx, repo)):
         say(f"已写入 {path}")
